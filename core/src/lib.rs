@@ -1,0 +1,32 @@
+#![doc = include_str!("../README.md")]
+
+pub mod access;
+pub mod audit;
+pub mod backup;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod facts;
+pub mod i18n;
+pub mod model;
+pub mod names;
+pub mod pin;
+pub mod profile;
+pub mod registry;
+pub mod store;
+#[cfg(feature = "synth")]
+pub mod synth;
+pub mod territory;
+pub mod users;
+
+pub use clock::{Clock, ManualClock, SteppingClock};
+pub use crypto::Key;
+pub use error::{Error, ErrorCode, Result};
+pub use facts::Provenance;
+pub use i18n::Lang;
+pub use model::{Child, Family, FieldChange, SubjectId, Warning};
+pub use pin::Sex;
+pub use profile::Profile;
+pub use registry::{Env, Registry, Session};
+pub use territory::{TerritoryCode, Territories};
+pub use users::NewUser;

@@ -1,0 +1,328 @@
+//! Jurisdiction profiles: roles, scopes, vocabularies, security and retention as data.
+//!
+//! A profile is one versioned TOML file (`core/profiles/*.toml`). The Kyrgyz
+//! profile ships built in; owners load their own. Loading validates every
+//! reference and reports the place of an error; nothing in code names a role.
+
+use crate::i18n::Lang;
+use crate::territory::Territories;
+use crate::{Error, ErrorCode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Labels of a term in the three languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Russian.
+    pub ru: String,
+    /// Kyrgyz.
+    pub ky: String,
+    /// English.
+    pub en: String,
+}
+
+impl Label {
+    /// The label in a language.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ru => &self.ru,
+            Lang::Ky => &self.ky,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// What an actor may do. Grants pair an action with a scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read personal data of children and families.
+    Read,
+    /// Register and change records.
+    Write,
+    /// Delete or archive records.
+    Delete,
+    /// Register users, set their access, revoke them.
+    ManageUsers,
+    /// Back up and restore the registry.
+    Backup,
+    /// Read and verify the audit log.
+    ReadAudit,
+    /// Read depersonalized statistics.
+    ReadStatistics,
+}
+
+impl Action {
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Write => "write",
+            Action::Delete => "delete",
+            Action::ManageUsers => "manage_users",
+            Action::Backup => "backup",
+            Action::ReadAudit => "read_audit",
+            Action::ReadStatistics => "read_statistics",
+        }
+    }
+}
+
+/// How far in the territory hierarchy a grant reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerritoryScope {
+    /// The whole hierarchy.
+    All,
+    /// The user's territory and everything below it.
+    Subtree,
+}
+
+/// Whether a grant is narrowed to the user's own organization's records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgScope {
+    /// Records of any organization.
+    #[default]
+    Any,
+    /// Only records registered by the user's organization.
+    Own,
+}
+
+/// One right of a role: an action within a scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// The action allowed.
+    pub action: Action,
+    /// Territorial reach.
+    pub territory: TerritoryScope,
+    /// Organizational narrowing.
+    #[serde(default)]
+    pub organization: OrgScope,
+}
+
+/// A role: a named set of grants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Stable identifier, e.g. `specialist`.
+    pub id: String,
+    /// Localized name.
+    pub label: Label,
+    /// What the role may do.
+    pub grants: Vec<Grant>,
+}
+
+impl Role {
+    /// The grant for an action, if any.
+    pub fn grant(&self, action: Action) -> Option<&Grant> {
+        self.grants.iter().find(|g| g.action == action)
+    }
+}
+
+/// One coded term of a vocabulary (legal status, social payment kind, relation, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    /// Stable code.
+    pub code: String,
+    /// Russian.
+    pub ru: String,
+    /// Kyrgyz.
+    pub ky: String,
+    /// English.
+    pub en: String,
+}
+
+/// Account and session security settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// Failed logins in a row before the account locks.
+    pub max_failed_logins: u32,
+    /// Minutes an account stays locked.
+    pub lockout_minutes: i64,
+    /// Hours a session lasts.
+    pub session_hours: i64,
+    /// Minimum password length.
+    pub password_min_length: usize,
+    /// Argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+}
+
+/// Retention settings (RET-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Personal data are kept until the subject reaches this age.
+    pub age_years: u32,
+    /// What happens then: `archive` (to an archive package, then erase) or `erase`.
+    pub action: String,
+}
+
+/// Where the territory hierarchy comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerritorySource {
+    /// A hierarchy shipped with the library: `kyrgyzstan`.
+    #[serde(default)]
+    pub builtin: Option<String>,
+    /// An inline CSV in the classifier layout (for small profiles and tests).
+    #[serde(default)]
+    pub csv: Option<String>,
+}
+
+/// Which personal identifier the profile validates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinScheme {
+    /// The Kyrgyz 14-digit PIN.
+    Kg,
+    /// Russian SNILS.
+    Snils,
+}
+
+/// The header of a profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInfo {
+    /// Stable id, e.g. `kyrgyzstan`.
+    pub id: String,
+    /// Version of this profile file (owners version their rules).
+    pub version: String,
+    /// Localized name.
+    pub name: Label,
+    /// The profile format this file is written for.
+    pub format: u32,
+    /// The identifier scheme of persons.
+    pub pin: PinScheme,
+}
+
+/// A jurisdiction profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Header.
+    pub profile: ProfileInfo,
+    /// Security settings.
+    pub security: Security,
+    /// Retention settings.
+    pub retention: Retention,
+    /// Territory hierarchy source.
+    pub territories: TerritorySource,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Coded vocabularies by name: `legal_status`, `social_payment`, `relation`, `presence`, ...
+    pub vocabularies: BTreeMap<String, Vec<Term>>,
+}
+
+/// The profile format this library reads.
+pub const PROFILE_FORMAT: u32 = 1;
+
+/// The vocabularies every profile must define (the record model refers to them).
+pub const REQUIRED_VOCABULARIES: [&str; 6] =
+    ["legal_status", "social_payment", "relation", "presence", "source", "family_circumstance"];
+
+const KYRGYZSTAN: &str = include_str!("../profiles/kyrgyzstan.toml");
+
+impl Profile {
+    /// The shipped Kyrgyz profile (Cabinet decree No. 156 of 22 March 2023).
+    pub fn kyrgyzstan() -> Result<Profile, Error> {
+        Profile::from_toml(KYRGYZSTAN)
+    }
+
+    /// Parses and validates a profile; errors carry the line (parse errors) or the path (references).
+    pub fn from_toml(text: &str) -> Result<Profile, Error> {
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let mut err = Error::new(ErrorCode::Profile, "PROFILE_SYNTAX").arg("detail", e.message());
+            if let Some(l) = line {
+                err = err.arg("line", l).with_field(format!("line {l}"));
+            }
+            err
+        })?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |reason: &str, path: String| Error::new(ErrorCode::Profile, reason).with_field(path);
+        if self.profile.format != PROFILE_FORMAT {
+            return Err(bad("PROFILE_FORMAT", "profile.format".into()).arg("found", self.profile.format));
+        }
+        if self.roles.is_empty() {
+            return Err(bad("PROFILE_NO_ROLES", "roles".into()));
+        }
+        for (i, role) in self.roles.iter().enumerate() {
+            if self.roles.iter().filter(|r| r.id == role.id).count() > 1 {
+                return Err(bad("PROFILE_DUPLICATE", format!("roles[{i}].id")).arg("code", &role.id));
+            }
+            for (j, g) in role.grants.iter().enumerate() {
+                if role.grants.iter().filter(|h| h.action == g.action).count() > 1 {
+                    return Err(bad("PROFILE_DUPLICATE", format!("roles[{i}].grants[{j}]")).arg("code", g.action.name()));
+                }
+                // Personal data must never be visible to a statistics-only role: a role that reads
+                // statistics may hold personal-data grants only explicitly, so nothing to check here;
+                // but administration actions are republic-wide or subtree, never narrowed to an org.
+                if matches!(g.action, Action::Backup) && g.territory != TerritoryScope::All {
+                    return Err(bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory"))
+                        .arg("code", g.action.name()));
+                }
+            }
+        }
+        for name in REQUIRED_VOCABULARIES {
+            match self.vocabularies.get(name) {
+                Some(terms) if !terms.is_empty() => {}
+                _ => return Err(bad("PROFILE_MISSING", format!("vocabularies.{name}")).arg("code", name)),
+            }
+        }
+        for (name, terms) in &self.vocabularies {
+            for (i, t) in terms.iter().enumerate() {
+                if terms.iter().filter(|u| u.code == t.code).count() > 1 {
+                    return Err(bad("PROFILE_DUPLICATE", format!("vocabularies.{name}[{i}]")).arg("code", &t.code));
+                }
+            }
+        }
+        if self.security.max_failed_logins == 0 || self.security.session_hours <= 0 {
+            return Err(bad("PROFILE_SCOPE", "security".into()).arg("code", "security"));
+        }
+        self.territories()?;
+        Ok(())
+    }
+
+    /// The territory hierarchy the profile names.
+    pub fn territories(&self) -> Result<Territories, Error> {
+        match (&self.territories.builtin, &self.territories.csv) {
+            (Some(b), None) if b == "kyrgyzstan" => Ok(Territories::kyrgyzstan()),
+            (None, Some(csv)) => Territories::from_csv(csv.as_bytes()).map_err(|e| {
+                Error::new(ErrorCode::Profile, e.code())
+                    .with_field("territories.csv")
+                    .arg("detail", &e)
+                    .arg("line", e.line().unwrap_or(0))
+            }),
+            _ => Err(Error::new(ErrorCode::Profile, "PROFILE_MISSING")
+                .with_field("territories")
+                .arg("code", "territories")),
+        }
+    }
+
+    /// The role with an id.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    /// The term of a vocabulary with a code.
+    pub fn term(&self, vocabulary: &str, code: &str) -> Option<&Term> {
+        self.vocabularies.get(vocabulary)?.iter().find(|t| t.code == code)
+    }
+
+    /// Checks that a code belongs to a vocabulary; `field` names the input for the error.
+    pub fn check_term(&self, vocabulary: &str, code: &str, field: &str) -> Result<(), Error> {
+        if self.term(vocabulary, code).is_some() {
+            Ok(())
+        } else {
+            Err(Error::validation("UNKNOWN_CODE", field).arg("code", code).arg("vocabulary", vocabulary))
+        }
+    }
+}

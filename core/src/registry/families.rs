@@ -1,0 +1,176 @@
+//! Family records (REG-2): members, address, circumstances; children link to one family.
+
+use super::children::ms;
+use super::index;
+use super::{AuditDraft, PendingFact, Registry, Session};
+use crate::access::Target;
+use crate::facts::{FactBody, Provenance, StateBody, StateHeader, SubjectKind};
+use crate::model::{apply_changes, Family, FieldChange, SubjectId};
+use crate::profile::Action;
+use crate::store::{Batch, Tree};
+use crate::{facts, Error, ErrorCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A family as a reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyView {
+    /// Id.
+    pub id: SubjectId,
+    /// Number of facts applied.
+    pub version: u64,
+    /// The current record.
+    pub record: Family,
+    /// Registered children linked to the family.
+    pub children: Vec<SubjectId>,
+    /// The registering organization.
+    pub organization: String,
+    /// Registered at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Registry {
+    /// Registers a family.
+    pub fn register_family(&self, session: &Session, mut family: Family, provenance: Provenance) -> Result<SubjectId, Error> {
+        let actor = self.actor(session)?;
+        let ctx = self.context();
+        family.validate(&ctx)?;
+        ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
+        let org = actor.user.data.agency_inn.clone();
+        self.authorize(&actor, Action::Write, Some(&Target { territory: &family.territory, organization: &org }), "family.register", None)?;
+        let mut batch = Batch::new();
+        let (id, key) = self.new_subject(&mut batch)?;
+        let now = self.now().timestamp_millis();
+        let header = StateHeader {
+            format: facts::FORMAT,
+            kind: SubjectKind::Family,
+            version: 1,
+            territory: family.territory.clone(),
+            organization: org.clone(),
+            created_ms: now,
+            updated_ms: now,
+        };
+        self.put_state(&mut batch, &id, &header, &StateBody::Family { record: family.clone() }, &key)?;
+        let fact = PendingFact {
+            subject: id,
+            kind: SubjectKind::Family,
+            base_version: 0,
+            author: &actor.user.id,
+            body: FactBody::FamilyRegistered { record: family, organization: org, provenance },
+            key: &key,
+        };
+        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.register", Some(id.to_string()))])?;
+        Ok(id)
+    }
+
+    fn load_family(&self, session: &Session, id: &SubjectId, action: Action, op: &'static str) -> Result<(super::Actor, StateHeader, Family), Error> {
+        let actor = self.actor(session)?;
+        let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
+            self.authorize(&actor, action, None, op, Some(id.to_string()))?;
+            return Err(Error::new(ErrorCode::NotFound, "FAMILY_NOT_FOUND").arg("id", id));
+        };
+        self.authorize(&actor, action, Some(&Self::target_of(&h)), op, Some(id.to_string()))?;
+        let key = self.subject_key(id)?;
+        match self.open_state(id, &bytes, &key)? {
+            (h, StateBody::Family { record }) => Ok((actor, h, record)),
+            _ => Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED")),
+        }
+    }
+
+    fn family_children(&self, id: &SubjectId) -> Result<Vec<SubjectId>, Error> {
+        let mut prefix = vec![index::FAMILY_CHILD];
+        prefix.extend_from_slice(&id.0);
+        Ok(self
+            .store
+            .scan_prefix(Tree::Index, &prefix)
+            .map_err(Error::storage)?
+            .iter()
+            .filter_map(|(k, _)| index::trailing_id(k))
+            .collect())
+    }
+
+    /// Reads a family with its linked children's ids.
+    pub fn get_family(&self, session: &Session, id: &SubjectId) -> Result<FamilyView, Error> {
+        let (actor, h, record) = self.load_family(session, id, Action::Read, "family.read")?;
+        let children = self.family_children(id)?;
+        self.audit(AuditDraft::allowed(&actor.user.id, "family.read", Some(id.to_string())))?;
+        Ok(FamilyView {
+            id: *id,
+            version: h.version,
+            record,
+            children,
+            organization: h.organization,
+            created_at: ms(h.created_ms),
+            updated_at: ms(h.updated_ms),
+        })
+    }
+
+    /// Records a change of the family's circumstances.
+    pub fn update_family(
+        &self,
+        session: &Session,
+        id: &SubjectId,
+        changes: Vec<FieldChange>,
+        provenance: Provenance,
+        note: Option<String>,
+        base_version: Option<u64>,
+    ) -> Result<FamilyView, Error> {
+        let (actor, h, old) = self.load_family(session, id, Action::Write, "family.update")?;
+        if base_version.is_some_and(|v| v != h.version) {
+            return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION").arg("found", h.version));
+        }
+        let ctx = self.context();
+        ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
+        let mut new = apply_changes(&old, &changes)?;
+        new.validate(&ctx)?;
+        let key = self.subject_key(id)?;
+        let mut batch = Batch::new();
+        let header = StateHeader { version: h.version + 1, territory: new.territory.clone(), updated_ms: self.now().timestamp_millis(), ..h.clone() };
+        self.put_state(&mut batch, id, &header, &StateBody::Family { record: new.clone() }, &key)?;
+        let fact = PendingFact { subject: *id, kind: SubjectKind::Family, base_version: h.version, author: &actor.user.id, body: FactBody::Changed { changes, provenance, note }, key: &key };
+        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.update", Some(id.to_string()))])?;
+        Ok(FamilyView { id: *id, version: header.version, record: new, children: self.family_children(id)?, organization: h.organization, created_at: ms(h.created_ms), updated_at: ms(header.updated_ms) })
+    }
+
+    /// Links a child to a family (or unlinks with `None`). A child belongs to at most one
+    /// family: linking a child of another family is `CONFLICT/ALREADY_IN_FAMILY`.
+    pub fn link_child(&self, session: &Session, child: &SubjectId, family: Option<&SubjectId>, provenance: Provenance) -> Result<(), Error> {
+        let actor = self.actor(session)?;
+        let Some((ch, bytes)) = self.state_header(child)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
+            return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", child));
+        };
+        self.authorize(&actor, Action::Write, Some(&Self::target_of(&ch)), "family.link", Some(child.to_string()))?;
+        if let Some(f) = family {
+            let Some((fh, _)) = self.state_header(f)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
+                return Err(Error::new(ErrorCode::NotFound, "FAMILY_NOT_FOUND").arg("id", f));
+            };
+            self.authorize(&actor, Action::Write, Some(&Self::target_of(&fh)), "family.link", Some(f.to_string()))?;
+        }
+        self.context().profile.check_term("source", &provenance.source, "provenance.source")?;
+        let key = self.subject_key(child)?;
+        let (h, body) = self.open_state(child, &bytes, &key)?;
+        let StateBody::Child { record, family: current } = body else {
+            return Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED"));
+        };
+        if let (Some(cur), Some(new)) = (current, family) {
+            if cur != *new {
+                return Err(Error::new(ErrorCode::Conflict, "ALREADY_IN_FAMILY").arg("family", cur));
+            }
+            return Ok(());
+        }
+        let mut batch = Batch::new();
+        if let Some(cur) = current {
+            batch.delete(Tree::Index, index::family_child(&cur, child));
+        }
+        if let Some(f) = family {
+            batch.put(Tree::Index, index::family_child(f, child), Vec::new());
+        }
+        let header = StateHeader { version: h.version + 1, updated_ms: self.now().timestamp_millis(), ..h.clone() };
+        self.put_state(&mut batch, child, &header, &StateBody::Child { record, family: family.copied() }, &key)?;
+        let fact = PendingFact { subject: *child, kind: SubjectKind::Child, base_version: h.version, author: &actor.user.id, body: FactBody::FamilyLinked { family: family.copied(), provenance }, key: &key };
+        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.link", Some(child.to_string()))])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,464 @@
+//! The registry facade: every operation goes through here with an actor
+//! (DESIGN.md invariant 1): authentication, an access decision, the change as
+//! facts, and an audit entry, refusals included.
+
+mod audit_ops;
+mod children;
+mod families;
+mod index;
+mod sessions;
+mod users_ops;
+
+pub use audit_ops::{AuditReport, DeniedAttempt};
+pub use children::{ChildView, DuplicateCandidate, HistoryEntry, Match, NewChild, Registered, SearchQuery};
+pub use families::FamilyView;
+pub use sessions::{ExternalPrincipal, Session};
+
+use crate::access::{self, DenyReason, Principal, Target};
+use crate::audit::{self, AuditEntry, Outcome};
+use crate::clock::Clock;
+use crate::crypto::{self, Key, KeySet};
+use crate::facts::{self, FactBody, FactHeader, StateBody, StateHeader, SubjectKind};
+use crate::model::{Context, SubjectId};
+use crate::profile::{Action, Profile};
+use crate::store::{Batch, Store, Tree};
+use crate::territory::{TerritoryCode, Territories};
+use crate::users::User;
+use crate::{Error, ErrorCode};
+use chrono::{DateTime, Utc};
+use rand::SeedableRng;
+use rand_core::{CryptoRng, RngCore};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A cryptographically secure random source.
+pub trait Entropy: RngCore + CryptoRng + Send {}
+impl<T: RngCore + CryptoRng + Send> Entropy for T {}
+
+/// What the host injects: a clock and a random source.
+pub struct Env {
+    /// The clock (DESIGN.md invariant 2).
+    pub clock: Arc<dyn Clock>,
+    /// Random bytes for keys, nonces, ids and tokens.
+    pub rng: Box<dyn Entropy>,
+}
+
+impl Env {
+    /// A clock and a random source seeded once from the operating system.
+    pub fn new(clock: Arc<dyn Clock>) -> Env {
+        Env { clock, rng: Box::new(rand::rngs::StdRng::from_entropy()) }
+    }
+    /// A clock and a deterministic random source: for tests and reproducible demos only.
+    pub fn seeded(clock: Arc<dyn Clock>, seed: u64) -> Env {
+        Env { clock, rng: Box::new(rand::rngs::StdRng::seed_from_u64(seed)) }
+    }
+}
+
+const META_FORMAT: &[u8] = b"format";
+const META_SALT: &[u8] = b"salt";
+const META_CHECK: &[u8] = b"check";
+const META_ORIGIN: &[u8] = b"origin";
+const META_PROFILE: &[u8] = b"profile";
+const META_HEAD: &[u8] = b"audit_head";
+/// The store layout version this library writes.
+pub const STORE_FORMAT: u8 = 1;
+
+struct Counters {
+    next_fact: u64,
+    next_audit: u64,
+    head: [u8; 32],
+}
+
+struct Inner {
+    rng: Box<dyn Entropy>,
+    counters: Counters,
+}
+
+/// An authenticated actor for the duration of one call.
+pub(crate) struct Actor {
+    pub(crate) user: User,
+}
+
+impl Actor {
+    fn principal(&self) -> Principal<'_> {
+        Principal {
+            role: &self.user.data.role,
+            territory: &self.user.data.territory,
+            organization: &self.user.data.agency_inn,
+        }
+    }
+}
+
+/// A registry of children and families.
+pub struct Registry {
+    store: Arc<dyn Store>,
+    profile: Profile,
+    territories: Territories,
+    keys: KeySet,
+    clock: Arc<dyn Clock>,
+    origin: String,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("origin", &self.origin).field("profile", &self.profile.profile.id).finish()
+    }
+}
+
+fn st<E: std::fmt::Display>(e: E) -> Error {
+    Error::storage(e)
+}
+
+impl Registry {
+    /// Creates a registry in an empty store, with a profile (its TOML text is kept in the
+    /// store) and the first administrator. Fails with `CONFLICT/REGISTRY_EXISTS` on a used store.
+    pub fn create(
+        store: Arc<dyn Store>,
+        profile_toml: &str,
+        master: &Key,
+        env: Env,
+        first_admin: crate::users::NewUser,
+    ) -> Result<Registry, Error> {
+        if store.get(Tree::Meta, META_FORMAT).map_err(st)?.is_some() {
+            return Err(Error::new(ErrorCode::Conflict, "REGISTRY_EXISTS"));
+        }
+        let profile = Profile::from_toml(profile_toml)?;
+        let Env { clock, mut rng } = env;
+        let mut salt = [0u8; 16];
+        rng.fill_bytes(&mut salt);
+        let mut origin_bytes = [0u8; 6];
+        rng.fill_bytes(&mut origin_bytes);
+        let origin = format!("r-{}", hex::encode(origin_bytes));
+        let keys = KeySet::derive(master, &salt);
+        let mut b = Batch::new();
+        b.put(Tree::Meta, META_FORMAT, vec![STORE_FORMAT]);
+        b.put(Tree::Meta, META_SALT, salt.to_vec());
+        b.put(Tree::Meta, META_CHECK, keys.check.to_vec());
+        b.put(Tree::Meta, META_ORIGIN, origin.as_bytes().to_vec());
+        b.put(Tree::Meta, META_PROFILE, profile_toml.as_bytes().to_vec());
+        store.apply(b).map_err(st)?;
+        let territories = profile.territories()?;
+        let reg = Registry {
+            store,
+            profile,
+            territories,
+            keys,
+            clock,
+            origin,
+            inner: Mutex::new(Inner { rng, counters: Counters { next_fact: 0, next_audit: 0, head: audit::GENESIS } }),
+        };
+        reg.create_first_admin(first_admin)?;
+        reg.store.flush().map_err(st)?;
+        Ok(reg)
+    }
+
+    /// Opens an existing registry with the host's master key.
+    /// `NOT_FOUND/REGISTRY_MISSING` on an empty store, `CRYPTO/WRONG_KEY` for another key.
+    pub fn open(store: Arc<dyn Store>, master: &Key, env: Env) -> Result<Registry, Error> {
+        let get = |k: &[u8]| store.get(Tree::Meta, k).map_err(st);
+        let Some(format) = get(META_FORMAT)? else {
+            return Err(Error::new(ErrorCode::NotFound, "REGISTRY_MISSING"));
+        };
+        if format != [STORE_FORMAT] {
+            return Err(Error::new(ErrorCode::Storage, "STORE_FORMAT").arg("found", format.first().copied().unwrap_or(0)));
+        }
+        let damaged = |what: &str| Error::new(ErrorCode::Storage, "STORE_DAMAGED").arg("detail", what);
+        let salt = get(META_SALT)?.ok_or_else(|| damaged("salt"))?;
+        let check = get(META_CHECK)?.ok_or_else(|| damaged("key check"))?;
+        let origin = String::from_utf8(get(META_ORIGIN)?.ok_or_else(|| damaged("origin"))?).map_err(|_| damaged("origin"))?;
+        let profile_text =
+            String::from_utf8(get(META_PROFILE)?.ok_or_else(|| damaged("profile"))?).map_err(|_| damaged("profile"))?;
+        let keys = KeySet::derive(master, &salt);
+        if keys.check.as_slice() != check.as_slice() {
+            return Err(Error::new(ErrorCode::Crypto, "WRONG_KEY"));
+        }
+        let profile = Profile::from_toml(&profile_text)?;
+        let territories = profile.territories()?;
+        let next_fact = match store.last(Tree::Facts).map_err(st)? {
+            Some((k, _)) => u64::from_be_bytes(k.as_slice().try_into().map_err(|_| damaged("fact key"))?) + 1,
+            None => 0,
+        };
+        let (next_audit, head) = match get(META_HEAD)? {
+            Some(h) if h.len() == 40 => {
+                let mut mac = [0u8; 32];
+                mac.copy_from_slice(&h[8..]);
+                (u64::from_be_bytes(h[..8].try_into().map_err(|_| damaged("audit head"))?), mac)
+            }
+            Some(_) => return Err(damaged("audit head")),
+            None => (0, audit::GENESIS),
+        };
+        let Env { clock, rng } = env;
+        Ok(Registry {
+            store,
+            profile,
+            territories,
+            keys,
+            clock,
+            origin,
+            inner: Mutex::new(Inner { rng, counters: Counters { next_fact, next_audit, head } }),
+        })
+    }
+
+    /// The profile in force.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+    /// The territory hierarchy.
+    pub fn territories(&self) -> &Territories {
+        &self.territories
+    }
+    /// This registry's origin id (facts it records carry it).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+    /// The store (for backends' own maintenance; personal data in it are sealed).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+    /// Makes every change durable.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.store.flush().map_err(st)
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn context(&self) -> Context<'_> {
+        Context { profile: &self.profile, territories: &self.territories, today: self.clock.today() }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+        self.inner.lock().map_err(|_| Error::storage("registry lock poisoned"))
+    }
+
+    /// Random bytes (ids, tokens).
+    pub(crate) fn random<const N: usize>(&self) -> Result<[u8; N], Error> {
+        let mut out = [0u8; N];
+        self.lock()?.rng.fill_bytes(&mut out);
+        Ok(out)
+    }
+
+    /// Applies a batch together with audit entries and (optionally) facts, atomically.
+    /// `facts` are (subject, kind, base_version, author, body, key) and get consecutive sequences.
+    pub(crate) fn commit(&self, mut batch: Batch, facts: Vec<PendingFact<'_>>, entries: Vec<AuditDraft>) -> Result<Vec<u64>, Error> {
+        let mut inner = self.lock()?;
+        let Inner { rng, counters } = &mut *inner;
+        let mut next_fact = counters.next_fact;
+        let mut next_audit = counters.next_audit;
+        let mut head = counters.head;
+        let now = self.clock.now();
+        let mut seqs = Vec::with_capacity(facts.len());
+        for f in facts {
+            let header = FactHeader {
+                format: facts::FORMAT,
+                origin: self.origin.clone(),
+                seq: next_fact,
+                subject: f.subject.0,
+                kind: f.kind,
+                author: f.author.to_string(),
+                time_ms: now.timestamp_millis(),
+                base_version: f.base_version,
+            };
+            let aad = bincode_header(&header);
+            let body = serde_json::to_vec(&f.body).map_err(st)?;
+            let sealed = crypto::seal(f.key, &aad, &body, rng);
+            batch.put(Tree::Facts, facts::fact_key(next_fact).to_vec(), facts::encode_envelope(&header, &sealed));
+            batch.put(Tree::Index, index::subject_fact(&f.subject, next_fact), Vec::new());
+            seqs.push(next_fact);
+            next_fact += 1;
+        }
+        for d in entries {
+            let entry = AuditEntry {
+                seq: next_audit,
+                time: now,
+                actor: d.actor,
+                action: d.action.to_string(),
+                target: d.target,
+                outcome: d.outcome,
+                detail: d.detail,
+            };
+            let (link, mac) = audit::link(&self.keys.audit, &head, entry);
+            batch.put(Tree::Audit, next_audit.to_be_bytes().to_vec(), serde_json::to_vec(&link).map_err(st)?);
+            head = mac;
+            next_audit += 1;
+        }
+        let mut h = next_audit.to_be_bytes().to_vec();
+        h.extend_from_slice(&head);
+        batch.put(Tree::Meta, META_HEAD, h);
+        self.store.apply(batch).map_err(st)?;
+        *counters = Counters { next_fact, next_audit, head };
+        Ok(seqs)
+    }
+
+    /// Writes one audit entry on its own.
+    pub(crate) fn audit(&self, draft: AuditDraft) -> Result<(), Error> {
+        self.commit(Batch::new(), Vec::new(), vec![draft]).map(|_| ())
+    }
+
+    /// Records a refusal and returns the error to give the caller.
+    pub(crate) fn deny(&self, actor: Option<&str>, action: &str, target: Option<String>, reason: DenyReason) -> Error {
+        let code = if matches!(
+            reason,
+            DenyReason::AccountExpired | DenyReason::AccountRevoked | DenyReason::AccountLocked | DenyReason::AccountNotYetValid
+        ) {
+            ErrorCode::Unauthenticated
+        } else {
+            ErrorCode::AccessDenied
+        };
+        let err = Error::new(code, reason.code());
+        match self.audit(AuditDraft::denied(actor, action, target, reason.code())) {
+            Ok(()) => err,
+            Err(e) => e,
+        }
+    }
+
+    /// Checks an actor's right to an action on a target; a refusal is audited.
+    pub(crate) fn authorize(
+        &self,
+        actor: &Actor,
+        action: Action,
+        target: Option<&Target<'_>>,
+        op: &str,
+        subject: Option<String>,
+    ) -> Result<(), Error> {
+        access::decide(&self.profile, &self.territories, &actor.principal(), action, target)
+            .map_err(|reason| self.deny(Some(&actor.user.id), op, subject, reason))
+    }
+
+    // ---- subject keys and state ----
+
+    /// A new subject: id and data key (wrapped into the batch).
+    pub(crate) fn new_subject(&self, batch: &mut Batch) -> Result<(SubjectId, Key), Error> {
+        let mut inner = self.lock()?;
+        let mut id = [0u8; 16];
+        inner.rng.fill_bytes(&mut id);
+        let key = Key::generate(&mut inner.rng);
+        let wrapped = crypto::seal(&self.keys.kek, &id, key.as_bytes(), &mut inner.rng);
+        batch.put(Tree::Keys, id.to_vec(), wrapped);
+        Ok((SubjectId(id), key))
+    }
+
+    /// The data key of a subject; `NOT_FOUND/ERASED` when it was destroyed.
+    pub(crate) fn subject_key(&self, id: &SubjectId) -> Result<Key, Error> {
+        let wrapped = self
+            .store
+            .get(Tree::Keys, &id.0)
+            .map_err(st)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, "ERASED"))?;
+        let raw = crypto::open(&self.keys.kek, &id.0, &wrapped).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        Ok(Key::from_bytes(bytes))
+    }
+
+    /// The clear header of a subject's state.
+    pub(crate) fn state_header(&self, id: &SubjectId) -> Result<Option<(StateHeader, Vec<u8>)>, Error> {
+        let Some(bytes) = self.store.get(Tree::State, &id.0).map_err(st)? else { return Ok(None) };
+        let (h, _, _) = facts::decode_envelope::<StateHeader>(&bytes)?;
+        Ok(Some((h, bytes)))
+    }
+
+    /// Decrypts a state envelope.
+    pub(crate) fn open_state(&self, id: &SubjectId, bytes: &[u8], key: &Key) -> Result<(StateHeader, StateBody), Error> {
+        let (h, aad, sealed) = facts::decode_envelope::<StateHeader>(bytes)?;
+        let mut full_aad = id.0.to_vec();
+        full_aad.extend_from_slice(aad);
+        let plain = crypto::open(key, &full_aad, sealed).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        let body = serde_json::from_slice(&plain).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
+        Ok((h, body))
+    }
+
+    /// Seals a state into the batch.
+    pub(crate) fn put_state(&self, batch: &mut Batch, id: &SubjectId, header: &StateHeader, body: &StateBody, key: &Key) -> Result<(), Error> {
+        let aad_h = bincode_header(header);
+        let mut full_aad = id.0.to_vec();
+        full_aad.extend_from_slice(&aad_h);
+        let plain = serde_json::to_vec(body).map_err(st)?;
+        let sealed = {
+            let mut inner = self.lock()?;
+            crypto::seal(key, &full_aad, &plain, &mut inner.rng)
+        };
+        batch.put(Tree::State, id.0.to_vec(), facts::encode_envelope(header, &sealed));
+        Ok(())
+    }
+
+    /// Reads and decrypts a stored fact.
+    pub(crate) fn read_fact(&self, seq: u64, key: &Key) -> Result<(FactHeader, FactBody), Error> {
+        let bytes = self
+            .store
+            .get(Tree::Facts, &facts::fact_key(seq))
+            .map_err(st)?
+            .ok_or_else(|| Error::new(ErrorCode::Storage, "STORE_DAMAGED").arg("detail", "missing fact"))?;
+        let (h, aad, sealed) = facts::decode_envelope::<FactHeader>(&bytes)?;
+        let plain = crypto::open(key, aad, sealed).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        let body = serde_json::from_slice(&plain).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
+        Ok((h, body))
+    }
+
+    pub(crate) fn target_of<'a>(h: &'a StateHeader) -> Target<'a> {
+        Target { territory: &h.territory, organization: &h.organization }
+    }
+
+    pub(crate) fn blind(&self, domain: &str, value: &str) -> [u8; 16] {
+        crypto::blind(&self.keys.blind, domain, value)
+    }
+
+    pub(crate) fn territory_exists(&self, code: &TerritoryCode) -> bool {
+        self.territories.contains(code)
+    }
+}
+
+fn bincode_header<H: serde::Serialize>(h: &H) -> Vec<u8> {
+    // The envelope's header bytes are the AAD; encode exactly as encode_envelope does.
+    let env = facts::encode_envelope(h, &[]);
+    env[4..].to_vec()
+}
+
+/// A fact to append in a commit.
+pub(crate) struct PendingFact<'a> {
+    pub subject: SubjectId,
+    pub kind: SubjectKind,
+    pub base_version: u64,
+    pub author: &'a str,
+    pub body: FactBody,
+    pub key: &'a Key,
+}
+
+/// An audit entry to append in a commit.
+pub(crate) struct AuditDraft {
+    pub actor: Option<String>,
+    pub action: &'static str,
+    pub target: Option<String>,
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+}
+
+impl AuditDraft {
+    pub(crate) fn allowed(actor: &str, action: &'static str, target: Option<String>) -> Self {
+        AuditDraft { actor: Some(actor.to_string()), action, target, outcome: Outcome::Allowed, detail: None }
+    }
+    pub(crate) fn denied(actor: Option<&str>, action: &str, target: Option<String>, reason: &str) -> Self {
+        AuditDraft {
+            actor: actor.map(str::to_string),
+            action: leak_action(action),
+            target,
+            outcome: Outcome::Denied { reason: reason.to_string() },
+            detail: None,
+        }
+    }
+    pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// Audit action names are a closed set of static strings; map dynamic ones back to them.
+fn leak_action(action: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "login", "login.external", "session", "logout", "user.add", "user.list", "user.revoke",
+        "child.register", "child.read", "child.update", "child.search", "child.history", "child.list",
+        "child.duplicates", "family.register", "family.read", "family.update", "family.link",
+        "audit.verify", "audit.read", "backup", "restore",
+    ];
+    KNOWN.iter().copied().find(|k| *k == action).unwrap_or("other")
+}

@@ -1,0 +1,121 @@
+//! The sled backend: the embedded on-disk default.
+
+use super::{Batch, Pair, Store, StoreError, Tree};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+use std::path::Path;
+
+/// A registry store in a sled database directory.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+}
+
+fn backend(e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Corruption { .. } => StoreError::Corrupt(e.to_string()),
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) a store in a directory.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024)
+            .open()
+            .map_err(backend)?;
+        Self::from_db(db)
+    }
+
+    /// A store in a temporary directory, removed when dropped (for tests).
+    pub fn temporary() -> Result<Self, StoreError> {
+        let db = sled::Config::new().temporary(true).open().map_err(backend)?;
+        Self::from_db(db)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Self, StoreError> {
+        let trees = Tree::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        Ok(SledStore { db, trees })
+    }
+
+    fn tree(&self, tree: Tree) -> &sled::Tree {
+        // `trees` holds one entry per `Tree::ALL`, in that order.
+        let i = Tree::ALL.iter().position(|t| *t == tree).unwrap_or(0);
+        &self.trees[i]
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(backend)
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(tree).get(key).map_err(backend)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, tree: Tree, prefix: &[u8], start: &[u8], limit: usize) -> Result<Vec<Pair>, StoreError> {
+        let from = if start >= prefix { start } else { prefix };
+        let mut out = Vec::new();
+        for item in self.tree(tree).range(from.to_vec()..) {
+            let (k, v) = item.map_err(backend)?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn last(&self, tree: Tree) -> Result<Option<Pair>, StoreError> {
+        Ok(self.tree(tree).last().map_err(backend)?.map(|(k, v)| (k.to_vec(), v.to_vec())))
+    }
+
+    fn len(&self, tree: Tree) -> Result<usize, StoreError> {
+        Ok(self.tree(tree).len())
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Group by tree, then one multi-tree transaction over the trees touched.
+        let mut touched: Vec<Tree> = batch.ops.iter().map(|o| o.tree).collect();
+        touched.sort();
+        touched.dedup();
+        let handles: Vec<&sled::Tree> = touched.iter().map(|t| self.tree(*t)).collect();
+        let result: Result<(), TransactionError<StoreError>> = handles.as_slice().transaction(|txs| {
+            for op in &batch.ops {
+                let i = touched.iter().position(|t| *t == op.tree).ok_or_else(|| {
+                    ConflictableTransactionError::Abort(StoreError::Backend("tree not in transaction".into()))
+                })?;
+                match &op.value {
+                    Some(v) => {
+                        txs[i].insert(op.key.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        txs[i].remove(op.key.as_slice())?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(backend(e)),
+        }
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(backend)
+    }
+}
