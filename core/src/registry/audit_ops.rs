@@ -28,7 +28,26 @@ impl Registry {
     pub fn verify_audit_chain(&self) -> Result<AuditReport, Error> {
         let mut v = Verifier::new(&self.keys.audit);
         let mut first_break: Option<Break> = None;
+        // The anchor: (entries, MAC of the last) as of the last flush, kept outside the log.
+        let anchor = self.store.read_anchor().map_err(Error::storage)?;
+        let anchor = match anchor.as_deref() {
+            Some(a) if a.len() == 40 => Some((u64::from_be_bytes(a[..8].try_into().unwrap_or_default()), a[8..].to_vec())),
+            Some(_) => {
+                first_break = Some(Break { at: 0, problem: "ANCHOR_DAMAGED".into() });
+                None
+            }
+            None => None,
+        };
+        let check_anchor = |v: &Verifier<'_>| match &anchor {
+            Some((n, mac)) if *n == v.next_seq && v.prev.as_slice() != mac.as_slice() => {
+                Some(Break { at: v.next_seq, problem: "ANCHOR_MISMATCH".into() })
+            }
+            _ => None,
+        };
         for_each(self.store.as_ref(), Tree::Audit, b"", |k, val| {
+            if first_break.is_none() {
+                first_break = check_anchor(&v);
+            }
             if first_break.is_none() {
                 if let Err(b) = v.check(k, val) {
                     first_break = Some(b);
@@ -36,6 +55,16 @@ impl Registry {
             }
             Ok(())
         })?;
+        if first_break.is_none() {
+            first_break = check_anchor(&v);
+        }
+        if first_break.is_none() {
+            if let Some((n, _)) = &anchor {
+                if v.next_seq < *n {
+                    first_break = Some(Break { at: v.next_seq, problem: "TRUNCATED".into() });
+                }
+            }
+        }
         if first_break.is_none() {
             // The head in the metadata must name the last entry: a removed tail shows here.
             let head = self.store.get(Tree::Meta, META_HEAD).map_err(Error::storage)?;

@@ -97,6 +97,9 @@ pub struct Registry {
     clock: Arc<dyn Clock>,
     origin: String,
     inner: Mutex<Inner>,
+    /// Set when the anchor names a chain position the store no longer has: the anchor
+    /// is then kept as evidence and never overwritten.
+    anchor_frozen: bool,
 }
 
 impl std::fmt::Debug for Registry {
@@ -146,6 +149,7 @@ impl Registry {
             clock,
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact: 0, next_audit: 0, head: audit::GENESIS } }),
+            anchor_frozen: false,
         };
         reg.create_first_admin(first_admin)?;
         reg.store.flush().map_err(st)?;
@@ -187,6 +191,7 @@ impl Registry {
             Some(_) => return Err(damaged("audit head")),
             None => (0, audit::GENESIS),
         };
+        let anchor_frozen = !anchor_matches(store.as_ref())?;
         let Env { clock, rng } = env;
         Ok(Registry {
             store,
@@ -196,6 +201,7 @@ impl Registry {
             clock,
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact, next_audit, head } }),
+            anchor_frozen,
         })
     }
 
@@ -215,9 +221,17 @@ impl Registry {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
-    /// Makes every change durable.
+    /// Makes every change durable, then records the audit head outside the store's log
+    /// (the anchor), so a store that later loses its tail fails `verify_audit_chain`.
     pub fn flush(&self) -> Result<(), Error> {
-        self.store.flush().map_err(st)
+        let inner = self.lock()?;
+        self.store.flush().map_err(st)?;
+        if self.anchor_frozen {
+            return Ok(());
+        }
+        let mut anchor = inner.counters.next_audit.to_be_bytes().to_vec();
+        anchor.extend_from_slice(&inner.counters.head);
+        self.store.write_anchor(&anchor).map_err(st)
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -405,6 +419,27 @@ impl Registry {
 
     pub(crate) fn territory_exists(&self, code: &TerritoryCode) -> bool {
         self.territories.contains(code)
+    }
+}
+
+/// Whether the anchor (if any) names an entry the store has, with the same MAC.
+fn anchor_matches(store: &dyn Store) -> Result<bool, Error> {
+    let Some(a) = store.read_anchor().map_err(st)? else { return Ok(true) };
+    if a.len() != 40 {
+        return Ok(false);
+    }
+    let n = u64::from_be_bytes(a[..8].try_into().unwrap_or_default());
+    if n == 0 {
+        return Ok(true);
+    }
+    let Some(v) = store.get(Tree::Audit, &(n - 1).to_be_bytes()).map_err(st)? else { return Ok(false) };
+    Ok(serde_json::from_slice::<audit::Link>(&v).is_ok_and(|l| l.mac == hex::encode(&a[8..])))
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        // Best effort: a host that forgot to flush still gets durable data and an anchor.
+        let _ = self.flush();
     }
 }
 

@@ -15,6 +15,14 @@ pub fn check_all<S: Store>(make: impl Fn() -> S) {
     last_and_len(&make());
     batch_is_all_or_nothing_visible(&make());
     binary_keys_and_empty_values(&make());
+    anchor_roundtrip(&make());
+}
+
+fn anchor_roundtrip(s: &dyn Store) {
+    assert_eq!(s.read_anchor().expect("read"), None);
+    s.write_anchor(b"head-1").expect("write");
+    s.write_anchor(b"head-2").expect("write");
+    assert_eq!(s.read_anchor().expect("read"), Some(b"head-2".to_vec()));
 }
 
 fn get_put_delete(s: &dyn Store) {

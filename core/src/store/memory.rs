@@ -8,6 +8,7 @@ use std::sync::RwLock;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     trees: RwLock<HashMap<Tree, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    anchor: RwLock<Option<Vec<u8>>>,
 }
 
 impl MemoryStore {
@@ -67,5 +68,14 @@ impl Store for MemoryStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
+        *self.anchor.write().map_err(poisoned)? = Some(anchor.to_vec());
+        Ok(())
+    }
+
+    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.anchor.read().map_err(poisoned)?.clone())
     }
 }

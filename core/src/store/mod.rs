@@ -138,6 +138,13 @@ pub trait Store: Send + Sync {
     /// Makes applied batches durable.
     fn flush(&self) -> Result<(), StoreError>;
 
+    /// Keeps a small record outside the backend's own log (the audit anchor). A backend
+    /// whose log can lose its tail silently (sled treats a damaged segment as a torn
+    /// write) must store it elsewhere, so that a truncated audit chain shows.
+    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError>;
+    /// The record written by [`Store::write_anchor`], if any.
+    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError>;
+
     /// Every pair with a prefix (convenience over [`Store::scan`]).
     fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Vec<Pair>, StoreError> {
         self.scan(tree, prefix, prefix, usize::MAX)

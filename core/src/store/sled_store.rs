@@ -3,13 +3,20 @@
 use super::{Batch, Pair, Store, StoreError, Tree};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// The anchor file beside sled's own files.
+pub const ANCHOR_FILE: &str = "kamkor.anchor";
 
 /// A registry store in a sled database directory.
 #[derive(Debug, Clone)]
 pub struct SledStore {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// Where the anchor file lives; `None` for a temporary store (anchor kept in memory).
+    dir: Option<PathBuf>,
+    memory_anchor: Arc<RwLock<Option<Vec<u8>>>>,
 }
 
 fn backend(e: sled::Error) -> StoreError {
@@ -27,22 +34,22 @@ impl SledStore {
             .cache_capacity(256 * 1024 * 1024)
             .open()
             .map_err(backend)?;
-        Self::from_db(db)
+        Self::from_db(db, Some(path.to_path_buf()))
     }
 
     /// A store in a temporary directory, removed when dropped (for tests).
     pub fn temporary() -> Result<Self, StoreError> {
         let db = sled::Config::new().temporary(true).open().map_err(backend)?;
-        Self::from_db(db)
+        Self::from_db(db, None)
     }
 
-    fn from_db(db: sled::Db) -> Result<Self, StoreError> {
+    fn from_db(db: sled::Db, dir: Option<PathBuf>) -> Result<Self, StoreError> {
         let trees = Tree::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(backend)?;
-        Ok(SledStore { db, trees })
+        Ok(SledStore { db, trees, dir, memory_anchor: Arc::default() })
     }
 
     fn tree(&self, tree: Tree) -> &sled::Tree {
@@ -117,5 +124,33 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(backend)
+    }
+
+    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
+        let io = |e: std::io::Error| StoreError::Backend(format!("anchor: {e}"));
+        let Some(dir) = &self.dir else {
+            *self.memory_anchor.write().map_err(|_| StoreError::Backend("anchor lock".into()))? = Some(anchor.to_vec());
+            return Ok(());
+        };
+        // Write a new file, then rename it over the old one: the anchor is never half-written.
+        let tmp = dir.join(format!("{ANCHOR_FILE}.tmp"));
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(io)?;
+            f.write_all(anchor).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, dir.join(ANCHOR_FILE)).map_err(io)
+    }
+
+    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(dir) = &self.dir else {
+            return Ok(self.memory_anchor.read().map_err(|_| StoreError::Backend("anchor lock".into()))?.clone());
+        };
+        match std::fs::read(dir.join(ANCHOR_FILE)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Backend(format!("anchor: {e}"))),
+        }
     }
 }

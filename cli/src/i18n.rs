@@ -1,0 +1,136 @@
+//! The CLI's own messages (`cli/locales/*.ftl`) on top of the core catalog,
+//! and the choice of language.
+
+use kamkor_core::i18n::Catalog;
+use kamkor_core::Lang;
+use std::sync::OnceLock;
+
+const CLI_EN: &str = include_str!("../locales/en.ftl");
+const CLI_RU: &str = include_str!("../locales/ru.ftl");
+const CLI_KY: &str = include_str!("../locales/ky.ftl");
+
+fn catalog() -> Option<&'static Catalog> {
+    static CATALOG: OnceLock<Option<Catalog>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| Catalog::with_resources(&[(Lang::En, CLI_EN), (Lang::Ru, CLI_RU), (Lang::Ky, CLI_KY)]).ok())
+        .as_ref()
+}
+
+/// The language from the environment's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+pub fn lang_from_env() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or(Lang::En)
+}
+
+/// How to talk to the user: the language and whether output is JSON.
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    /// Language of messages and labels.
+    pub lang: Lang,
+    /// Machine-readable output.
+    pub json: bool,
+}
+
+impl Ui {
+    /// A message without arguments.
+    pub fn t(&self, id: &str) -> String {
+        self.ta(id, &[])
+    }
+    /// A message with arguments.
+    pub fn ta(&self, id: &str, args: &[(&str, String)]) -> String {
+        match catalog() {
+            Some(c) => c.message(self.lang, id, args),
+            None => id.to_string(),
+        }
+    }
+    /// Whether a message exists (in the language or in English).
+    pub fn has(&self, id: &str) -> bool {
+        catalog().is_some_and(|c| c.has(self.lang, id) || c.has(Lang::En, id))
+    }
+    /// The two-letter code of the language (for territory names).
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(src: &str) -> Vec<String> {
+        src.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+            .filter_map(|l| l.split(" =").next().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        let en = ids(CLI_EN);
+        assert!(en.len() > 50, "catalog too small: {}", en.len());
+        for (lang, src) in [(Lang::Ru, CLI_RU), (Lang::Ky, CLI_KY)] {
+            let other = ids(src);
+            for id in &en {
+                assert!(other.contains(id), "{id} missing in {}", lang.code());
+            }
+            for id in &other {
+                assert!(en.contains(id), "{id} only in {}", lang.code());
+            }
+        }
+        let mut sorted = en.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), en.len(), "duplicate ids in en.ftl");
+    }
+
+    #[test]
+    fn catalogs_parse() {
+        for (lang, src) in [(Lang::En, CLI_EN), (Lang::Ru, CLI_RU), (Lang::Ky, CLI_KY)] {
+            assert!(Catalog::with_resources(&[(lang, src)]).is_ok(), "{} does not parse", lang.code());
+        }
+        assert!(catalog().is_some());
+        let ui = Ui { lang: Lang::Ky, json: false };
+        assert_ne!(ui.t("key-missing"), "key-missing");
+        assert!(ui.t("label-children").contains("Балдар"));
+    }
+
+    #[test]
+    fn used_ids_exist() {
+        // Every t("...")/ta("...") literal in the sources must be in the catalog.
+        let sources = [
+            include_str!("main.rs"),
+            include_str!("app.rs"),
+            include_str!("error.rs"),
+            include_str!("output.rs"),
+            include_str!("password.rs"),
+            include_str!("commands/mod.rs"),
+            include_str!("commands/admin.rs"),
+            include_str!("commands/children.rs"),
+            include_str!("commands/families.rs"),
+            include_str!("commands/audit.rs"),
+            include_str!("commands/render.rs"),
+            include_str!("demo/mod.rs"),
+            include_str!("demo/scenario.rs"),
+            include_str!("demo/report.rs"),
+        ];
+        let en = ids(CLI_EN);
+        let ui = Ui { lang: Lang::En, json: false };
+        for src in sources {
+            for pat in ["t(\"", "ta(\""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    let Some(end) = rest.find('"') else { continue };
+                    let id = &rest[..end];
+                    if id.contains(char::is_whitespace) || id.is_empty() {
+                        continue;
+                    }
+                    assert!(en.contains(&id.to_string()) || ui.has(id), "message id {id} is not in the catalog");
+                }
+            }
+        }
+    }
+}
