@@ -1,7 +1,7 @@
 //! Access decisions (ACC-3, ACC-4): a pure function of the profile, the actor and the target.
 
 use crate::profile::{Action, OrgScope, Profile, TerritoryScope};
-use crate::territory::{TerritoryCode, Territories};
+use crate::territory::{Territories, TerritoryCode};
 use serde::{Deserialize, Serialize};
 
 /// Why access was refused. The UI can act on it; the audit log records it.

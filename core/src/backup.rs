@@ -62,7 +62,12 @@ impl Registry {
 
     /// Restores a backup into an empty store: checks the file's integrity, the master key
     /// and the audit chain before writing anything. A damaged backup changes nothing.
-    pub fn restore(target: Arc<dyn Store>, input: &mut dyn Read, master: &Key, env: Env) -> Result<(Registry, BackupSummary), Error> {
+    pub fn restore(
+        target: Arc<dyn Store>,
+        input: &mut dyn Read,
+        master: &Key,
+        env: Env,
+    ) -> Result<(Registry, BackupSummary), Error> {
         if Tree::ALL.iter().any(|t| target.len(*t).map(|n| n > 0).unwrap_or(true)) {
             return Err(Error::new(ErrorCode::Conflict, "STORE_NOT_EMPTY"));
         }
@@ -71,7 +76,8 @@ impl Registry {
         let staged = Registry::open(staging.clone(), master, Env::seeded(env.clock.clone(), 0))?;
         let report = staged.verify_audit_chain()?;
         if !report.ok {
-            return Err(Error::new(ErrorCode::Storage, "BACKUP_DAMAGED").arg("detail", format!("audit chain breaks at {}", report.first_break.map_or(0, |b| b.at))));
+            return Err(Error::new(ErrorCode::Storage, "BACKUP_DAMAGED")
+                .arg("detail", format!("audit chain breaks at {}", report.first_break.map_or(0, |b| b.at))));
         }
         drop(staged);
         let mut batch = Batch::new();

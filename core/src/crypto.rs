@@ -132,9 +132,7 @@ pub fn open(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError
     }
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let (nonce, ct) = sealed.split_at(NONCE);
-    cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad })
-        .map_err(|_| CryptoError::Open)
+    cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| CryptoError::Open)
 }
 
 /// A keyed, truncated HMAC-SHA256 of a value in a domain: equality search without plaintext.

@@ -95,8 +95,7 @@ impl Error {
     /// The message in a language (Fluent catalogs in `core/locales`).
     pub fn localized(&self, lang: Lang) -> String {
         let id = i18n::reason_message_id(&self.reason);
-        let mut args: Vec<(&str, String)> =
-            self.args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let mut args: Vec<(&str, String)> = self.args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         args.push(("field", self.field.clone().unwrap_or_default()));
         let text = i18n::catalog().message(lang, &id, &args);
         if text == id {

@@ -61,6 +61,7 @@ pub struct Provenance {
 /// What happened. Bodies are sealed; only the registry with the key reads them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // serialized data, never held in bulk
 pub enum FactBody {
     /// A child was registered.
     ChildRegistered {
@@ -121,6 +122,7 @@ pub struct StateHeader {
 /// The sealed part of a subject's state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // serialized data, never held in bulk
 pub enum StateBody {
     /// A child.
     Child {

@@ -80,8 +80,7 @@ impl Catalog {
                 Lang::Ru => CORE_RU,
                 Lang::Ky => CORE_KY,
             };
-            let sources = std::iter::once(core)
-                .chain(extra.iter().filter(|(l, _)| *l == lang).map(|(_, s)| *s));
+            let sources = std::iter::once(core).chain(extra.iter().filter(|(l, _)| *l == lang).map(|(_, s)| *s));
             for src in sources {
                 let res = FluentResource::try_new(src.to_string())
                     .map_err(|(_, errs)| format!("{}: {errs:?}", lang.code()))?;
@@ -118,9 +117,7 @@ impl Catalog {
 /// The core catalog, built once.
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        Catalog::with_resources(&[]).unwrap_or_else(|_| Catalog { bundles: Vec::new() })
-    })
+    CATALOG.get_or_init(|| Catalog::with_resources(&[]).unwrap_or_else(|_| Catalog { bundles: Vec::new() }))
 }
 
 #[cfg(test)]

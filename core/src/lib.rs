@@ -28,5 +28,5 @@ pub use model::{Child, Family, FieldChange, SubjectId, Warning};
 pub use pin::Sex;
 pub use profile::Profile;
 pub use registry::{Env, Registry, Session};
-pub use territory::{TerritoryCode, Territories};
+pub use territory::{Territories, TerritoryCode};
 pub use users::NewUser;

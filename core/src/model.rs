@@ -6,7 +6,7 @@
 
 use crate::pin::{KgPin, PinWarning, Sex};
 use crate::profile::{PinScheme, Profile};
-use crate::territory::{TerritoryCode, Territories};
+use crate::territory::{Territories, TerritoryCode};
 use crate::Error;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -214,10 +214,7 @@ impl Warning {
         crate::i18n::catalog().message(
             lang,
             &id,
-            &[
-                ("field", self.field.clone().unwrap_or_default()),
-                ("detail", self.detail.clone().unwrap_or_default()),
-            ],
+            &[("field", self.field.clone().unwrap_or_default()), ("detail", self.detail.clone().unwrap_or_default())],
         )
     }
 }
@@ -316,7 +313,11 @@ impl Child {
                                 PinWarning::SexMismatch { pin, .. } => format!("{pin:?}").to_lowercase(),
                                 PinWarning::BirthDateMismatch { pin, .. } => pin.to_string(),
                             };
-                            warnings.push(Warning { code: w.code().into(), field: Some("pin".into()), detail: Some(detail) });
+                            warnings.push(Warning {
+                                code: w.code().into(),
+                                field: Some("pin".into()),
+                                detail: Some(detail),
+                            });
                         }
                     }
                 }
@@ -423,11 +424,13 @@ pub struct FieldChange {
 
 /// Applies field changes to a record through its JSON form; the result is re-read
 /// (so types are checked) but not validated; callers validate.
-pub fn apply_changes<T: Serialize + serde::de::DeserializeOwned>(record: &T, changes: &[FieldChange]) -> Result<T, Error> {
-    let mut json = serde_json::to_value(record).map_err(|e| Error::validation("BAD_VALUE", "record").arg("detail", e))?;
-    let obj = json
-        .as_object_mut()
-        .ok_or_else(|| Error::validation("BAD_VALUE", "record"))?;
+pub fn apply_changes<T: Serialize + serde::de::DeserializeOwned>(
+    record: &T,
+    changes: &[FieldChange],
+) -> Result<T, Error> {
+    let mut json =
+        serde_json::to_value(record).map_err(|e| Error::validation("BAD_VALUE", "record").arg("detail", e))?;
+    let obj = json.as_object_mut().ok_or_else(|| Error::validation("BAD_VALUE", "record"))?;
     for (i, ch) in changes.iter().enumerate() {
         let field = format!("changes[{i}].{}", ch.field);
         if let Some(key) = ch.field.strip_prefix("needs.") {

@@ -35,9 +35,7 @@ pub const LIKELY_MATCH_THRESHOLD: f64 = 0.9;
 /// Latin skeleton of one lowercase non-ASCII character (`None`: dropped).
 fn translit(c: char) -> Option<&'static str> {
     Some(match c {
-        'а' | 'ә' | 'ӓ' | 'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ǎ' | 'ə' => {
-            "a"
-        }
+        'а' | 'ә' | 'ӓ' | 'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ǎ' | 'ə' => "a",
         'б' => "b",
         'в' => "v",
         'г' | 'ғ' | 'ґ' | 'ğ' | 'ġ' | 'ģ' => "g",
@@ -45,9 +43,7 @@ fn translit(c: char) -> Option<&'static str> {
         'е' | 'ё' | 'э' | 'є' | 'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
         'ж' | 'ž' => "zh",
         'з' | 'ҙ' | 'ź' | 'ż' => "z",
-        'и' | 'й' | 'ы' | 'і' | 'ї' | 'ӣ' | 'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => {
-            "i"
-        }
+        'и' | 'й' | 'ы' | 'і' | 'ї' | 'ӣ' | 'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
         'ý' | 'ÿ' => "i",
         'к' | 'қ' | 'ķ' => "k",
         'л' | 'ł' | 'ľ' | 'ĺ' | 'ļ' => "l",
@@ -58,9 +54,7 @@ fn translit(c: char) -> Option<&'static str> {
         'р' | 'ř' | 'ŗ' => "r",
         'с' | 'ҫ' | 'ś' => "s",
         'т' | 'ť' | 'ţ' | 'ț' => "t",
-        'у' | 'ү' | 'ұ' | 'ў' | 'ӯ' | 'ӱ' | 'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => {
-            "u"
-        }
+        'у' | 'ү' | 'ұ' | 'ў' | 'ӯ' | 'ӱ' | 'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
         'ŭ' => "u",
         'ф' => "f",
         'х' | 'һ' | 'ҳ' | 'ħ' => "kh",
@@ -156,21 +150,13 @@ fn fold_word(word: &str) -> String {
 /// The result contains only `a`-`z` and single spaces; words that fold to nothing are
 /// skipped, so a name in an unsupported script folds to the empty string.
 pub fn fold(name: &str) -> String {
-    let words: Vec<String> = name
-        .split_whitespace()
-        .map(fold_word)
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<String> = name.split_whitespace().map(fold_word).filter(|w| !w.is_empty()).collect();
     words.join(" ")
 }
 
 /// Folded words of a full name, sorted and deduplicated (order-insensitive tokens for an index).
 pub fn tokens(full_name: &str) -> Vec<String> {
-    let mut words: Vec<String> = fold(full_name)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut words: Vec<String> = fold(full_name).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
     words.sort_unstable();
     words.dedup();
     words
@@ -198,12 +184,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 
 /// Similarity of (surname, given name) pairs, tolerant to swapped surname/given order: max of the straight and crossed pairing, averaging the two parts.
 pub fn person_similarity(surname_a: &str, given_a: &str, surname_b: &str, given_b: &str) -> f64 {
-    let (sa, ga, sb, gb) = (
-        fold(surname_a),
-        fold(given_a),
-        fold(surname_b),
-        fold(given_b),
-    );
+    let (sa, ga, sb, gb) = (fold(surname_a), fold(given_a), fold(surname_b), fold(given_b));
     let straight = (folded_similarity(&sa, &sb) + folded_similarity(&ga, &gb)) / 2.0;
     let crossed = (folded_similarity(&sa, &gb) + folded_similarity(&ga, &sb)) / 2.0;
     straight.max(crossed)
@@ -216,45 +197,18 @@ mod tests {
 
     /// Groups of spellings that must all fold to the given key.
     const SAME: &[(&str, &[&str])] = &[
-        (
-            "aigul",
-            &[
-                "Айгүл",
-                "Aigul",
-                "Айгуль",
-                "AIGUL",
-                "Aygul",
-                "Aigül",
-                "Айгул",
-            ],
-        ),
-        (
-            "jildiz",
-            &[
-                "Жылдыз",
-                "Jyldyz",
-                "Zhyldyz",
-                "Dzhyldyz",
-                "Djyldyz",
-                "ЖЫЛДЫЗ",
-            ],
-        ),
+        ("aigul", &["Айгүл", "Aigul", "Айгуль", "AIGUL", "Aygul", "Aigül", "Айгул"]),
+        ("jildiz", &["Жылдыз", "Jyldyz", "Zhyldyz", "Dzhyldyz", "Djyldyz", "ЖЫЛДЫЗ"]),
         ("cholpon", &["Чолпон", "Cholpon", "Čolpon", "Çolpon"]),
         ("umut", &["Үмүт", "Umut", "Ümüt", "Умут"]),
         ("omurbek", &["Өмүрбек", "Omurbek", "Ömürbek", "Омурбек"]),
         ("nurlan", &["Нурлан", "Nurlan", "Нурлaн"]),
         ("erkin", &["Эркин", "Erkin", "Еркин", "Yerkin"]),
-        (
-            "sergei",
-            &["Сергей", "Sergei", "Sergey", "Sergej", "Sergeii"],
-        ),
+        ("sergei", &["Сергей", "Sergei", "Sergey", "Sergej", "Sergeii"]),
         ("iulia", &["Юлия", "Yulia", "Iuliia", "Yuliya", "Юлья"]),
         ("ahmed", &["Ахмед", "Akhmed", "Ahmed"]),
         ("shamshev", &["Шамшиев", "Shamshiev", "Shamshiyev"]),
-        (
-            "shukin",
-            &["Щукин", "Shchukin", "Shukin", "Schukin", "Шукин"],
-        ),
+        ("shukin", &["Щукин", "Shchukin", "Shukin", "Schukin", "Шукин"]),
         ("aibek", &["Айбек", "Aibek", "Aybek"]),
         ("elkin", &["Ёлкин", "Yolkin", "Elkin", "Елкин", "Yelkin"]),
         ("asanova", &["Асанова", "Asanova", "ASANOVA"]),
@@ -287,10 +241,7 @@ mod tests {
                 assert_eq!(similarity(s, spellings[0]), 1.0);
             }
         }
-        assert_eq!(
-            person_similarity("Асанова", "Айгүл", "ASANOVA", "Aigul"),
-            1.0
-        );
+        assert_eq!(person_similarity("Асанова", "Айгүл", "ASANOVA", "Aigul"), 1.0);
     }
 
     #[test]
@@ -300,21 +251,14 @@ mod tests {
             let s = similarity(a, b);
             assert!((0.0..1.0).contains(&s), "{a} / {b}: {s}");
             let twins = person_similarity("Асанова", a, "Asanova", b);
-            assert_eq!(
-                twins >= LIKELY_MATCH_THRESHOLD,
-                *flagged,
-                "{a} / {b}: {twins}"
-            );
+            assert_eq!(twins >= LIKELY_MATCH_THRESHOLD, *flagged, "{a} / {b}: {twins}");
         }
         assert!(person_similarity("Иванов", "Сергей", "Петров", "Сергей") < LIKELY_MATCH_THRESHOLD);
     }
 
     #[test]
     fn swapped_surname_and_given_name() {
-        assert_eq!(
-            person_similarity("Асанова", "Айгуль", "Aigul", "Asanova"),
-            1.0
-        );
+        assert_eq!(person_similarity("Асанова", "Айгуль", "Aigul", "Asanova"), 1.0);
         let slight = person_similarity("Асанова", "Жамиля", "Jamila", "Asanova");
         assert!((LIKELY_MATCH_THRESHOLD..1.0).contains(&slight), "{slight}");
     }

@@ -9,9 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Sex as recorded in a person's documents.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {
     /// Female (PIN first digit 1).
@@ -93,10 +91,7 @@ impl KgPin {
     /// The birth date encoded in digits 2-9.
     pub fn birth_date(&self) -> NaiveDate {
         // `parse` and `synthesize` guarantee a valid date; the default is unreachable.
-        self.0
-            .get(1..9)
-            .and_then(parse_ddmmyyyy)
-            .unwrap_or_default()
+        self.0.get(1..9).and_then(parse_ddmmyyyy).unwrap_or_default()
     }
 
     /// Warnings when the PIN disagrees with the entered sex or birth date.
@@ -105,16 +100,10 @@ impl KgPin {
     pub fn check_against(&self, sex: Sex, birth_date: NaiveDate) -> Vec<PinWarning> {
         let mut warnings = Vec::new();
         if self.sex() != sex {
-            warnings.push(PinWarning::SexMismatch {
-                pin: self.sex(),
-                entered: sex,
-            });
+            warnings.push(PinWarning::SexMismatch { pin: self.sex(), entered: sex });
         }
         if self.birth_date() != birth_date {
-            warnings.push(PinWarning::BirthDateMismatch {
-                pin: self.birth_date(),
-                entered: birth_date,
-            });
+            warnings.push(PinWarning::BirthDateMismatch { pin: self.birth_date(), entered: birth_date });
         }
         warnings
     }
@@ -130,13 +119,7 @@ impl KgPin {
             Sex::Female => 1,
             Sex::Male => 2,
         };
-        KgPin(format!(
-            "{sex_digit}{:02}{:02}{:04}{:05}",
-            d.day(),
-            d.month(),
-            d.year(),
-            serial % 100_000
-        ))
+        KgPin(format!("{sex_digit}{:02}{:02}{:04}{:05}", d.day(), d.month(), d.year(), serial % 100_000))
     }
 }
 
@@ -263,10 +246,7 @@ impl IdError {
 fn digits_exact(input: &str, expected: usize) -> Result<(String, Vec<u32>), IdError> {
     let s = clean_digits(input).map_err(IdError::NotDigit)?;
     if s.len() != expected {
-        return Err(IdError::Length {
-            expected,
-            found: s.len(),
-        });
+        return Err(IdError::Length { expected, found: s.len() });
     }
     let values = s.bytes().map(|b| u32::from(b - b'0')).collect();
     Ok((s, values))
@@ -274,12 +254,7 @@ fn digits_exact(input: &str, expected: usize) -> Result<(String, Vec<u32>), IdEr
 
 /// SNILS check number (0-99) of the first 9 digits.
 fn snils_check(d: &[u32]) -> u32 {
-    let sum: u32 = d
-        .iter()
-        .take(9)
-        .zip((1..=9).rev())
-        .map(|(x, w)| x * w)
-        .sum();
+    let sum: u32 = d.iter().take(9).zip((1..=9).rev()).map(|(x, w)| x * w).sum();
     match sum {
         s if s < 100 => s,
         100 | 101 => 0,
@@ -384,10 +359,7 @@ mod tests {
         let w = pin.check_against(Sex::Female, date(2015, 1, 2));
         let codes: Vec<_> = w.iter().map(PinWarning::code).collect();
         assert_eq!(codes, ["PIN_SEX_MISMATCH", "PIN_BIRTH_DATE_MISMATCH"]);
-        let sex = PinWarning::SexMismatch {
-            pin: Sex::Male,
-            entered: Sex::Female,
-        };
+        let sex = PinWarning::SexMismatch { pin: Sex::Male, entered: Sex::Female };
         assert_eq!(w[0], sex);
         let (pin, entered) = (date(2015, 1, 1), date(2015, 1, 2));
         assert_eq!(w[1], PinWarning::BirthDateMismatch { pin, entered });
@@ -452,8 +424,7 @@ mod tests {
     }
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {
-        (1900i32..2100, 1u32..=366)
-            .prop_map(|(y, o)| NaiveDate::from_yo_opt(y, o).unwrap_or_else(|| date(y, 12, 31)))
+        (1900i32..2100, 1u32..=366).prop_map(|(y, o)| NaiveDate::from_yo_opt(y, o).unwrap_or_else(|| date(y, 12, 31)))
     }
 
     fn any_sex() -> impl Strategy<Value = Sex> {

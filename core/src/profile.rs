@@ -260,14 +260,17 @@ impl Profile {
             }
             for (j, g) in role.grants.iter().enumerate() {
                 if role.grants.iter().filter(|h| h.action == g.action).count() > 1 {
-                    return Err(bad("PROFILE_DUPLICATE", format!("roles[{i}].grants[{j}]")).arg("code", g.action.name()));
+                    return Err(
+                        bad("PROFILE_DUPLICATE", format!("roles[{i}].grants[{j}]")).arg("code", g.action.name())
+                    );
                 }
                 // Personal data must never be visible to a statistics-only role: a role that reads
                 // statistics may hold personal-data grants only explicitly, so nothing to check here;
                 // but administration actions are republic-wide or subtree, never narrowed to an org.
                 if matches!(g.action, Action::Backup) && g.territory != TerritoryScope::All {
-                    return Err(bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory"))
-                        .arg("code", g.action.name()));
+                    return Err(
+                        bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory")).arg("code", g.action.name())
+                    );
                 }
             }
         }

@@ -6,28 +6,96 @@ use crate::facts::Provenance;
 use crate::model::{Address, Child, Disability, Family, FamilyMember, Relative, SocialPayment};
 use crate::pin::{KgPin, Sex};
 use crate::registry::NewChild;
-use crate::territory::{TerritoryCode, Territories};
+use crate::territory::{Territories, TerritoryCode};
 use chrono::{Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
 const KG_MALE: &[&str] = &[
-    "Нурлан", "Бакыт", "Эрлан", "Азамат", "Улан", "Тимур", "Айбек", "Эмир", "Байэл", "Алинур", "Нурсултан", "Дастан",
-    "Бекзат", "Жанболот", "Адилет", "Эрмек", "Мирлан", "Талант", "Чыңгыз", "Өмүрбек", "Үмөт", "Руслан", "Данияр", "Марат",
+    "Нурлан",
+    "Бакыт",
+    "Эрлан",
+    "Азамат",
+    "Улан",
+    "Тимур",
+    "Айбек",
+    "Эмир",
+    "Байэл",
+    "Алинур",
+    "Нурсултан",
+    "Дастан",
+    "Бекзат",
+    "Жанболот",
+    "Адилет",
+    "Эрмек",
+    "Мирлан",
+    "Талант",
+    "Чыңгыз",
+    "Өмүрбек",
+    "Үмөт",
+    "Руслан",
+    "Данияр",
+    "Марат",
 ];
 const KG_FEMALE: &[&str] = &[
-    "Айгүл", "Асель", "Жылдыз", "Чолпон", "Айжан", "Бермет", "Нургүл", "Айпери", "Мээрим", "Сезим", "Айдана", "Бегимай",
-    "Нуриза", "Элнура", "Айзада", "Гүлзат", "Үмүт", "Айтурган", "Жазгүл", "Канышай", "Аруузат", "Назира",
+    "Айгүл",
+    "Асель",
+    "Жылдыз",
+    "Чолпон",
+    "Айжан",
+    "Бермет",
+    "Нургүл",
+    "Айпери",
+    "Мээрим",
+    "Сезим",
+    "Айдана",
+    "Бегимай",
+    "Нуриза",
+    "Элнура",
+    "Айзада",
+    "Гүлзат",
+    "Үмүт",
+    "Айтурган",
+    "Жазгүл",
+    "Канышай",
+    "Аруузат",
+    "Назира",
 ];
 const KG_SURNAMES: &[&str] = &[
-    "Асанов", "Токтогулов", "Жумабаев", "Осмонов", "Абдыкадыров", "Садыков", "Мамытов", "Исаков", "Бекмуратов", "Алиев",
-    "Турдубаев", "Шамшиев", "Каримов", "Эсенбаев", "Орозбаев", "Сыдыков", "Кубанычбеков", "Ташиев", "Абдыраимов",
-    "Молдогазиев", "Өмүрзаков", "Үсөнов", "Сатыбалдиев", "Жээнбеков", "Токтосунов", "Курманалиев",
+    "Асанов",
+    "Токтогулов",
+    "Жумабаев",
+    "Осмонов",
+    "Абдыкадыров",
+    "Садыков",
+    "Мамытов",
+    "Исаков",
+    "Бекмуратов",
+    "Алиев",
+    "Турдубаев",
+    "Шамшиев",
+    "Каримов",
+    "Эсенбаев",
+    "Орозбаев",
+    "Сыдыков",
+    "Кубанычбеков",
+    "Ташиев",
+    "Абдыраимов",
+    "Молдогазиев",
+    "Өмүрзаков",
+    "Үсөнов",
+    "Сатыбалдиев",
+    "Жээнбеков",
+    "Токтосунов",
+    "Курманалиев",
 ];
-const RU_MALE: &[&str] = &["Иван", "Александр", "Дмитрий", "Максим", "Артём", "Сергей", "Андрей", "Никита", "Михаил", "Кирилл"];
-const RU_FEMALE: &[&str] = &["Мария", "Анна", "Екатерина", "Софья", "Виктория", "Дарья", "Юлия", "Полина", "Алина", "Ксения"];
-const RU_SURNAMES: &[&str] = &["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"];
+const RU_MALE: &[&str] =
+    &["Иван", "Александр", "Дмитрий", "Максим", "Артём", "Сергей", "Андрей", "Никита", "Михаил", "Кирилл"];
+const RU_FEMALE: &[&str] =
+    &["Мария", "Анна", "Екатерина", "Софья", "Виктория", "Дарья", "Юлия", "Полина", "Алина", "Ксения"];
+const RU_SURNAMES: &[&str] =
+    &["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"];
 const RU_FATHERS: &[(&str, &str)] = &[
     ("Иванович", "Ивановна"),
     ("Сергеевич", "Сергеевна"),
@@ -108,7 +176,11 @@ impl Synth {
             None
         };
         self.serial = self.serial.wrapping_add(1);
-        let pin = if self.chance(0.95) { Some(KgPin::synthesize(sex, birth, self.serial).as_str().to_string()) } else { None };
+        let pin = if self.chance(0.95) {
+            Some(KgPin::synthesize(sex, birth, self.serial).as_str().to_string())
+        } else {
+            None
+        };
         let since_birth = (self.today - birth).num_days().max(1);
         let identified_on = self.today - Duration::days(self.rng.gen_range(0..since_birth.min(3 * 365)));
         let mother_presence = self.presence();
@@ -138,7 +210,8 @@ impl Synth {
             social_payments.push(SocialPayment { kind: "survivor_pension".into(), details: None });
         }
         if disabled {
-            social_payments.push(SocialPayment { kind: "monthly_social_benefit".into(), details: Some("ЛОВЗ".into()) });
+            social_payments
+                .push(SocialPayment { kind: "monthly_social_benefit".into(), details: Some("ЛОВЗ".into()) });
         }
         if self.chance(0.3) {
             social_payments.push(SocialPayment { kind: "low_income_benefit".into(), details: None });
@@ -169,7 +242,10 @@ impl Synth {
             identified_place: None,
             residence: Some(Address { territory: Some(place.clone()), text: None }),
             relatives,
-            disability: Disability { present: disabled, details: disabled.then(|| "Инвалидность установлена".to_string()) },
+            disability: Disability {
+                present: disabled,
+                details: disabled.then(|| "Инвалидность установлена".to_string()),
+            },
             social_payments,
             housing: None,
             property: Vec::new(),
@@ -219,7 +295,12 @@ impl Synth {
         if self.chance(0.25) {
             circumstances.push("many_children".into());
         }
-        let name = child.relatives.iter().find(|r| r.relation == "father").and_then(|r| r.surname.clone()).unwrap_or_else(|| child.surname.clone());
+        let name = child
+            .relatives
+            .iter()
+            .find(|r| r.relation == "father")
+            .and_then(|r| r.surname.clone())
+            .unwrap_or_else(|| child.surname.clone());
         Family { name, territory: child.identified_in.clone(), address: None, members, circumstances, notes: None }
     }
 }

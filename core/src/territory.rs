@@ -276,11 +276,7 @@ impl Territories {
     /// changes `valid_to` closes the current version in place (a row without `valid_to` never
     /// reopens a closed code); a changed row (kind, parent or names) closes the old version at
     /// the new row's valid_from (or `effective` if the row has none) and adds the new one.
-    pub fn load_classifier<R: Read>(
-        &mut self,
-        reader: R,
-        effective: NaiveDate,
-    ) -> Result<LoadSummary, TerritoryError> {
+    pub fn load_classifier<R: Read>(&mut self, reader: R, effective: NaiveDate) -> Result<LoadSummary, TerritoryError> {
         let rows = read_rows(reader)?;
         let mut in_file = HashSet::with_capacity(rows.len());
         for r in &rows {
@@ -290,9 +286,7 @@ impl Territories {
         }
         for r in &rows {
             match &r.t.parent {
-                Some(p) if !self.index.contains_key(p) && !in_file.contains(p) => {
-                    return Err(unknown_parent(r, p))
-                }
+                Some(p) if !self.index.contains_key(p) && !in_file.contains(p) => return Err(unknown_parent(r, p)),
                 None if r.t.code != *self.root() => return Err(missing_parent(r)),
                 _ => {}
             }
@@ -354,9 +348,8 @@ impl Territories {
 
     /// Recomputes parent/children links from current versions and rejects cycles.
     fn relink(&mut self) -> Result<(), TerritoryError> {
-        let parents: Vec<Option<usize>> = (self.slots.iter())
-            .map(|s| s.current.parent.as_ref().and_then(|p| self.index.get(p).copied()))
-            .collect();
+        let parents: Vec<Option<usize>> =
+            (self.slots.iter()).map(|s| s.current.parent.as_ref().and_then(|p| self.index.get(p).copied())).collect();
         self.slots.iter_mut().for_each(|s| s.children.clear());
         for (i, p) in parents.into_iter().enumerate() {
             self.slots[i].parent = p;
@@ -467,8 +460,7 @@ impl Territories {
 
     /// Nodes of a given kind active on a date, sorted by code.
     pub fn of_kind(&self, kind: &str, on: NaiveDate) -> Vec<&Territory> {
-        let mut out: Vec<&Territory> =
-            self.slots.iter().filter_map(|s| s.on(on)).filter(|t| t.kind == kind).collect();
+        let mut out: Vec<&Territory> = self.slots.iter().filter_map(|s| s.on(on)).filter(|t| t.kind == kind).collect();
         out.sort_by(|a, b| a.code.cmp(&b.code));
         out
     }
@@ -534,20 +526,15 @@ fn strip_comments(text: &str) -> (String, Vec<u64>) {
 
 fn read_rows<R: Read>(mut reader: R) -> Result<Vec<Row>, TerritoryError> {
     let mut text = String::new();
-    (reader.read_to_string(&mut text))
-        .map_err(|e| TerritoryError::Csv { line: None, message: e.to_string() })?;
+    (reader.read_to_string(&mut text)).map_err(|e| TerritoryError::Csv { line: None, message: e.to_string() })?;
     let (text, lines) = strip_comments(text.strip_prefix('\u{feff}').unwrap_or(&text));
-    let real = |p: Option<&csv::Position>| {
-        p.and_then(|p| lines.get(usize::try_from(p.line()).ok()?.checked_sub(1)?)).copied()
-    };
-    let csv_err =
-        |e: csv::Error| TerritoryError::Csv { line: real(e.position()), message: e.to_string() };
+    let real =
+        |p: Option<&csv::Position>| p.and_then(|p| lines.get(usize::try_from(p.line()).ok()?.checked_sub(1)?)).copied();
+    let csv_err = |e: csv::Error| TerritoryError::Csv { line: real(e.position()), message: e.to_string() };
     let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(csv_err)?.clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let req = |name: &str| {
-        col(name).ok_or_else(|| TerritoryError::MissingColumn { column: name.to_owned() })
-    };
+    let req = |name: &str| col(name).ok_or_else(|| TerritoryError::MissingColumn { column: name.to_owned() });
     let c_code = col("soate").or_else(|| col("code")).map_or_else(|| req("soate"), Ok)?;
     let (c_kind, c_parent) = (req("kind")?, req("parent")?);
     let (c_ru, c_ky, c_en) = (req("name_ru")?, req("name_ky")?, req("name_en")?);
@@ -614,9 +601,8 @@ mod tests {
     #[test]
     fn shipped_csv_loads() {
         let t = Territories::from_csv(KG_CSV.as_bytes()).unwrap();
-        let codes = |k: &str| -> Vec<String> {
-            t.of_kind(k, d("2025-01-01")).iter().map(|t| t.code.to_string()).collect()
-        };
+        let codes =
+            |k: &str| -> Vec<String> { t.of_kind(k, d("2025-01-01")).iter().map(|t| t.code.to_string()).collect() };
         assert_eq!((t.root().as_str(), codes("country")), (KG_ROOT, vec![KG_ROOT.to_owned()]));
         let oblasts: Vec<String> = (2..=8).map(|n| format!("4170{n}000000000")).collect();
         assert_eq!(codes("oblast"), oblasts);

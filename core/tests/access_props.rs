@@ -68,13 +68,22 @@ fn last_audit(store: &dyn Store) -> Link {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, make: fn(&str, usize) -> NewChild, oracle: Oracle, cases: u32) {
+fn run(
+    profile: &str,
+    roles: &[&str],
+    places: &[&str],
+    registrar_role: &str,
+    make: fn(&str, usize) -> NewChild,
+    oracle: Oracle,
+    cases: u32,
+) {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let admin_role = roles[0];
     let clock = clock();
     let mut admin = user("admin", admin_role, places[0], "1");
     admin.territory = code(places[0]);
-    let reg = kamkor_core::Registry::create(store.clone(), profile, &key(), kamkor_core::Env::seeded(clock, 5), admin).expect("create");
+    let reg = kamkor_core::Registry::create(store.clone(), profile, &key(), kamkor_core::Env::seeded(clock, 5), admin)
+        .expect("create");
     let admin = reg.login("admin", PASSWORD).expect("admin");
     let mut actors = Vec::new();
     for role in roles {
@@ -84,7 +93,13 @@ fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, mak
                 reg.add_user(&admin, user(&login, role, place, org)).expect("user");
                 let session = reg.login(&login, PASSWORD).expect("login");
                 let id = reg.whoami(&session).expect("who").id;
-                actors.push(Actor { session, id, role: role.to_string(), territory: place.to_string(), org: org.into() });
+                actors.push(Actor {
+                    session,
+                    id,
+                    role: role.to_string(),
+                    territory: place.to_string(),
+                    org: org.into(),
+                });
             }
         }
     }
@@ -106,7 +121,8 @@ fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, mak
     };
     let prov = Provenance { source: "specialist".into(), received_on: date("2026-11-01"), reference: None };
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-    let strategy = (0..actors.len(), 0..recs.len(), prop_oneof![Just(Op::Read), Just(Op::Write), Just(Op::Search)], 0u32..1000);
+    let strategy =
+        (0..actors.len(), 0..recs.len(), prop_oneof![Just(Op::Read), Just(Op::Write), Just(Op::Search)], 0u32..1000);
     runner
         .run(&strategy, |(ai, ri, op, n)| {
             let (a, r) = (&actors[ai], &recs[ri]);
@@ -114,7 +130,14 @@ fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, mak
             let result = match op {
                 Op::Read => reg.get_child(&a.session, &r.id).map(|_| ()),
                 Op::Write => reg
-                    .update_child(&a.session, &r.id, vec![FieldChange { field: "needs.visit".into(), value: n.to_string().into() }], prov.clone(), None, None)
+                    .update_child(
+                        &a.session,
+                        &r.id,
+                        vec![FieldChange { field: "needs.visit".into(), value: n.to_string().into() }],
+                        prov.clone(),
+                        None,
+                        None,
+                    )
                     .map(|_| ()),
                 Op::Search => {
                     let q = SearchQuery { name: "Асанова".into(), limit: Some(1000), ..Default::default() };
@@ -122,7 +145,12 @@ fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, mak
                         Ok(found) => {
                             for m in found {
                                 let rec = recs.iter().find(|x| x.id == m.child.id).expect("known");
-                                prop_assert!(oracle(a, rec, false, &within).is_ok(), "search leaked {:?} to {}", rec.territory, a.role);
+                                prop_assert!(
+                                    oracle(a, rec, false, &within).is_ok(),
+                                    "search leaked {:?} to {}",
+                                    rec.territory,
+                                    a.role
+                                );
                             }
                             Ok(())
                         }
@@ -152,11 +180,28 @@ fn run(profile: &str, roles: &[&str], places: &[&str], registrar_role: &str, mak
                     prop_assert_eq!(link.entry.outcome, Outcome::Denied { reason: reason.to_string() });
                     prop_assert_eq!(link.entry.actor.as_deref(), Some(a.id.as_str()));
                 }
-                (got, want) => prop_assert!(false, "{} {:?} on {} ({}): got {:?}, want {:?}", a.role, op, r.territory, r.org, got.as_ref().map_err(|e| &e.reason), want),
+                (got, want) => prop_assert!(
+                    false,
+                    "{} {:?} on {} ({}): got {:?}, want {:?}",
+                    a.role,
+                    op,
+                    r.territory,
+                    r.org,
+                    got.as_ref().map_err(|e| &e.reason),
+                    want
+                ),
             }
             Ok(())
         })
         .expect("no access beyond the profile's definition");
+    // Listing shows exactly the records the oracle allows, for every actor.
+    for a in &actors {
+        let allowed = recs.iter().filter(|r| oracle(a, r, false, &within).is_ok()).count();
+        match reg.list_children(&a.session, None, 0, 0) {
+            Ok((total, _)) => assert_eq!(total, allowed, "{} at {} ({})", a.role, a.territory, a.org),
+            Err(e) => assert_eq!(allowed, 0, "{} refused listing: {}", a.role, e.reason),
+        }
+    }
     assert!(reg.verify_audit_chain().expect("verify").ok);
 }
 

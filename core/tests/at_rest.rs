@@ -117,48 +117,63 @@ fn audit_tampering_through_the_store_is_detected() {
     // Alter: turn a refusal into an allowed read.
     let r = verify_after(original.path(), |d| {
         with_audit_tree(d, |t| {
-            let (k, v) = t.iter().flatten().find(|(_, v)| String::from_utf8_lossy(v).contains("denied")).expect("a denial");
-            let forged = String::from_utf8_lossy(&v).replace(r#""result":"denied","reason":"NOT_IN_TERRITORY""#, r#""result":"allowed""#);
+            let (k, v) =
+                t.iter().flatten().find(|(_, v)| String::from_utf8_lossy(v).contains("denied")).expect("a denial");
+            let forged = String::from_utf8_lossy(&v)
+                .replace(r#""result":"denied","reason":"NOT_IN_TERRITORY""#, r#""result":"allowed""#);
             t.insert(k, forged.as_bytes()).expect("insert");
         })
     });
     assert!(broken(r.clone()), "altered entry: {r:?}");
     assert_eq!(r.and_then(|r| r.first_break).map(|b| b.problem), Some("MAC_MISMATCH".to_string()));
     // Remove an entry in the middle.
-    let r = verify_after(original.path(), |d| with_audit_tree(d, |t| {
-        t.remove(key_of(10)).expect("remove");
-    }));
+    let r = verify_after(original.path(), |d| {
+        with_audit_tree(d, |t| {
+            t.remove(key_of(10)).expect("remove");
+        })
+    });
     assert_eq!(r.and_then(|r| r.first_break).map(|b| (b.at, b.problem)), Some((10, "SEQUENCE_GAP".to_string())));
     // Reorder two entries (values swapped under their keys).
-    let r = verify_after(original.path(), |d| with_audit_tree(d, |t| {
-        let a = t.get(key_of(7)).expect("get").expect("7");
-        let b = t.get(key_of(8)).expect("get").expect("8");
-        t.insert(key_of(7), b).expect("insert");
-        t.insert(key_of(8), a).expect("insert");
-    }));
+    let r = verify_after(original.path(), |d| {
+        with_audit_tree(d, |t| {
+            let a = t.get(key_of(7)).expect("get").expect("7");
+            let b = t.get(key_of(8)).expect("get").expect("8");
+            t.insert(key_of(7), b).expect("insert");
+            t.insert(key_of(8), a).expect("insert");
+        })
+    });
     assert!(broken(r.clone()), "reordered: {r:?}");
     // Reorder and renumber: the MACs no longer chain.
-    let r = verify_after(original.path(), |d| with_audit_tree(d, |t| {
-        let a = String::from_utf8_lossy(&t.get(key_of(7)).expect("get").expect("7")).replace(r#""seq":7"#, r#""seq":8"#);
-        let b = String::from_utf8_lossy(&t.get(key_of(8)).expect("get").expect("8")).replace(r#""seq":8"#, r#""seq":7"#);
-        t.insert(key_of(7), b.as_bytes()).expect("insert");
-        t.insert(key_of(8), a.as_bytes()).expect("insert");
-    }));
+    let r = verify_after(original.path(), |d| {
+        with_audit_tree(d, |t| {
+            let a = String::from_utf8_lossy(&t.get(key_of(7)).expect("get").expect("7"))
+                .replace(r#""seq":7"#, r#""seq":8"#);
+            let b = String::from_utf8_lossy(&t.get(key_of(8)).expect("get").expect("8"))
+                .replace(r#""seq":8"#, r#""seq":7"#);
+            t.insert(key_of(7), b.as_bytes()).expect("insert");
+            t.insert(key_of(8), a.as_bytes()).expect("insert");
+        })
+    });
     assert!(broken(r.clone()), "renumbered: {r:?}");
     // Remove the tail: the head kept in the metadata no longer matches.
-    let r = verify_after(original.path(), |d| with_audit_tree(d, |t| {
-        let (k, _) = t.last().expect("last").expect("an entry");
-        t.remove(k).expect("remove");
-    }));
+    let r = verify_after(original.path(), |d| {
+        with_audit_tree(d, |t| {
+            let (k, _) = t.last().expect("last").expect("an entry");
+            t.remove(k).expect("remove");
+        })
+    });
     let p = r.and_then(|r| r.first_break).map(|b| b.problem);
     assert!(matches!(p.as_deref(), Some("HEAD_MISMATCH" | "TRUNCATED")), "{p:?}");
     // Insert a forged entry at the end.
-    let r = verify_after(original.path(), |d| with_audit_tree(d, |t| {
-        let (k, v) = t.last().expect("last").expect("an entry");
-        let next = u64::from_be_bytes(k.as_ref().try_into().expect("8 bytes")) + 1;
-        let forged = String::from_utf8_lossy(&v).replace(&format!(r#""seq":{}"#, next - 1), &format!(r#""seq":{next}"#));
-        t.insert(key_of(next), forged.as_bytes()).expect("insert");
-    }));
+    let r = verify_after(original.path(), |d| {
+        with_audit_tree(d, |t| {
+            let (k, v) = t.last().expect("last").expect("an entry");
+            let next = u64::from_be_bytes(k.as_ref().try_into().expect("8 bytes")) + 1;
+            let forged =
+                String::from_utf8_lossy(&v).replace(&format!(r#""seq":{}"#, next - 1), &format!(r#""seq":{next}"#));
+            t.insert(key_of(next), forged.as_bytes()).expect("insert");
+        })
+    });
     assert!(broken(r.clone()), "inserted: {r:?}");
 }
 
@@ -196,7 +211,8 @@ fn audit_tampering_in_the_raw_files_is_detected() {
         for p in files(d) {
             let mut bytes = std::fs::read(&p).expect("read");
             let needle = br#"{"seq":"#;
-            let pos: Vec<usize> = bytes.windows(needle.len()).enumerate().filter(|(_, w)| *w == needle).map(|(i, _)| i).collect();
+            let pos: Vec<usize> =
+                bytes.windows(needle.len()).enumerate().filter(|(_, w)| *w == needle).map(|(i, _)| i).collect();
             if pos.len() > 12 {
                 let (a, b) = (pos[5], pos[11]);
                 let len = 40;
@@ -225,7 +241,12 @@ fn a_truncated_store_keeps_its_anchor_as_evidence() {
     });
     // Opening, working and closing the damaged registry must not overwrite the anchor.
     for _ in 0..2 {
-        let reg = kamkor_core::Registry::open(Arc::new(SledStore::open(dir.path()).expect("sled")), &key(), kamkor_core::Env::seeded(clock(), 3)).expect("open");
+        let reg = kamkor_core::Registry::open(
+            Arc::new(SledStore::open(dir.path()).expect("sled")),
+            &key(),
+            kamkor_core::Env::seeded(clock(), 3),
+        )
+        .expect("open");
         let _ = reg.login("spec", PASSWORD);
         let report = reg.verify_audit_chain().expect("verify");
         assert!(!report.ok, "{report:?}");

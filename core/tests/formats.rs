@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use kamkor_core::facts::{decode_envelope, FactHeader, StateHeader};
-use kamkor_core::store::{Store, Tree};
+use kamkor_core::store::Tree;
 
 fn fixture_with_child() -> (Fixture, kamkor_core::SubjectId) {
     let f = Fixture::new();

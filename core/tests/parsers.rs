@@ -3,7 +3,7 @@
 //! found crashes become regression cases below.)
 
 use kamkor_core::pin::{validate_inn_org, validate_inn_person, validate_snils, KgPin};
-use kamkor_core::territory::{TerritoryCode, Territories};
+use kamkor_core::territory::{Territories, TerritoryCode};
 use proptest::prelude::*;
 
 proptest! {

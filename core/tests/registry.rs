@@ -28,14 +28,23 @@ fn register_read_update_history() {
     assert_eq!(v2.record.legal_status, "guardianship");
     assert_eq!(v2.record.needs.get("school").map(String::as_str), Some("Не посещает школу"));
     // A stale base version is refused and changes nothing.
-    let stale = f.reg.update_child(&spec, &r.id, vec![FieldChange { field: "housing".into(), value: "x".into() }], prov(), None, Some(1));
+    let stale = f.reg.update_child(
+        &spec,
+        &r.id,
+        vec![FieldChange { field: "housing".into(), value: "x".into() }],
+        prov(),
+        None,
+        Some(1),
+    );
     assert_eq!(stale.expect_err("stale").reason, "STALE_VERSION");
     let h = f.reg.history(&spec, &r.id).expect("history");
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].base_version, 1);
     assert_eq!(h[1].author, h[0].author);
     match &h[1].fact {
-        kamkor_core::facts::FactBody::Changed { provenance, .. } => assert_eq!(provenance.reference.as_deref(), Some("letter 12")),
+        kamkor_core::facts::FactBody::Changed { provenance, .. } => {
+            assert_eq!(provenance.reference.as_deref(), Some("letter 12"))
+        }
         other => panic!("unexpected {other:?}"),
     }
     // Current state is derived: the first fact still holds the registered status.
@@ -50,7 +59,8 @@ fn pin_checks_and_flags() {
     let f = Fixture::new();
     let spec = f.session("spec", "specialist", BISHKEK, "111");
     // Male PIN for a child entered as female, with another birth date: warnings, not errors.
-    let r = f.reg.register_child(&spec, child("Асанова", "Айгүл", Some("2 0202 2014 00001"), LENINSKY)).expect("register");
+    let r =
+        f.reg.register_child(&spec, child("Асанова", "Айгүл", Some("2 0202 2014 00001"), LENINSKY)).expect("register");
     let codes: Vec<_> = r.warnings.iter().map(|w| w.code.as_str()).collect();
     assert_eq!(codes, ["PIN_SEX_MISMATCH", "PIN_BIRTH_DATE_MISMATCH"]);
     assert!(r.warnings[0].localized(Lang::Ru).contains("ПИН"));
@@ -113,7 +123,8 @@ fn duplicates_by_pin_and_by_folded_name() {
     probe.surname = "Асановаа".into();
     assert!(!f.reg.check_duplicates(&spec, &probe).expect("check").is_empty());
     // Search in Latin finds the Cyrillic record, within scope.
-    let found = f.reg.search(&spec, &SearchQuery { name: "Aigul Asanova".into(), ..Default::default() }).expect("search");
+    let found =
+        f.reg.search(&spec, &SearchQuery { name: "Aigul Asanova".into(), ..Default::default() }).expect("search");
     assert!(found.iter().any(|m| m.child.id == first.id));
     let by_pin = f.reg.find_by_pin(&spec, "1 0101 2015 00011").expect("pin").expect("found");
     assert_eq!(by_pin.id, first.id);
@@ -122,7 +133,7 @@ fn duplicates_by_pin_and_by_folded_name() {
 #[test]
 fn accounts_terms_revocation_lockout_and_external_login() {
     let f = Fixture::new();
-    let spec = f.session("spec", "specialist", BISHKEK, "111");
+    let _spec = f.session("spec", "specialist", BISHKEK, "111");
     // Wrong passwords lock the account after max_failed_logins (5), audited each time.
     let audit0 = f.audit_len();
     for _ in 0..4 {
@@ -178,15 +189,26 @@ fn families_link_children_once() {
     assert_eq!(f.reg.link_child(&spec, &c.id, Some(&other), prov()).expect_err("twice").reason, "ALREADY_IN_FAMILY");
     let mut bad: kamkor_core::Family = f.reg.get_family(&spec, &fid).expect("read").record;
     bad.circumstances.push("aliens".into());
-    let e = f.reg.update_family(&spec, &fid, vec![FieldChange { field: "circumstances".into(), value: serde_json::json!(bad.circumstances) }], prov(), None, None);
+    let e = f.reg.update_family(
+        &spec,
+        &fid,
+        vec![FieldChange { field: "circumstances".into(), value: serde_json::json!(bad.circumstances) }],
+        prov(),
+        None,
+        None,
+    );
     assert_eq!(e.expect_err("bad code").reason, "UNKNOWN_CODE");
 }
 
 #[test]
 fn wrong_key_and_missing_registry() {
     let f = Fixture::new();
-    let e = kamkor_core::Registry::open(f.store.clone(), &kamkor_core::Key::from_bytes([8; 32]), kamkor_core::Env::seeded(clock(), 1))
-        .expect_err("wrong key");
+    let e = kamkor_core::Registry::open(
+        f.store.clone(),
+        &kamkor_core::Key::from_bytes([8; 32]),
+        kamkor_core::Env::seeded(clock(), 1),
+    )
+    .expect_err("wrong key");
     assert_eq!((e.code, e.reason.as_str()), (ErrorCode::Crypto, "WRONG_KEY"));
     let empty = std::sync::Arc::new(kamkor_core::store::MemoryStore::new());
     let e = kamkor_core::Registry::open(empty, &key(), kamkor_core::Env::seeded(clock(), 1)).expect_err("missing");
@@ -207,20 +229,35 @@ fn backup_restores_and_damaged_backup_is_refused() {
         let mut bad = file.clone();
         bad[pos] ^= 0x40;
         let target = std::sync::Arc::new(kamkor_core::store::MemoryStore::new());
-        let e = kamkor_core::Registry::restore(target.clone(), &mut bad.as_slice(), &key(), kamkor_core::Env::seeded(clock(), 1)).expect_err("damaged");
+        let e = kamkor_core::Registry::restore(
+            target.clone(),
+            &mut bad.as_slice(),
+            &key(),
+            kamkor_core::Env::seeded(clock(), 1),
+        )
+        .expect_err("damaged");
         assert_eq!(e.reason, "BACKUP_DAMAGED", "case {i}");
         assert_eq!(target.len(Tree::Meta).expect("len"), 0, "nothing restored");
     }
     let truncated = &file[..file.len() - 40];
     let target = std::sync::Arc::new(kamkor_core::store::MemoryStore::new());
-    assert!(kamkor_core::Registry::restore(target, &mut &truncated[..], &key(), kamkor_core::Env::seeded(clock(), 1)).is_err());
+    assert!(kamkor_core::Registry::restore(target, &mut &truncated[..], &key(), kamkor_core::Env::seeded(clock(), 1))
+        .is_err());
     let target = std::sync::Arc::new(kamkor_core::store::SledStore::temporary().expect("sled"));
-    let (restored, _) = kamkor_core::Registry::restore(target, &mut file.as_slice(), &key(), kamkor_core::Env::seeded(clock(), 9)).expect("restore");
+    let (restored, _) =
+        kamkor_core::Registry::restore(target, &mut file.as_slice(), &key(), kamkor_core::Env::seeded(clock(), 9))
+            .expect("restore");
     let spec2 = restored.login("spec", PASSWORD).expect("login after restore");
     assert_eq!(restored.get_child(&spec2, &c.id).expect("read").record.surname, "Асанова");
     assert!(restored.verify_audit_chain().expect("verify").ok);
     // Wrong key: refused.
     let target = std::sync::Arc::new(kamkor_core::store::MemoryStore::new());
-    let e = kamkor_core::Registry::restore(target, &mut file.as_slice(), &kamkor_core::Key::from_bytes([1; 32]), kamkor_core::Env::seeded(clock(), 1)).expect_err("key");
+    let e = kamkor_core::Registry::restore(
+        target,
+        &mut file.as_slice(),
+        &kamkor_core::Key::from_bytes([1; 32]),
+        kamkor_core::Env::seeded(clock(), 1),
+    )
+    .expect_err("key");
     assert_eq!(e.reason, "WRONG_KEY");
 }

@@ -31,7 +31,9 @@ impl Registry {
         // The anchor: (entries, MAC of the last) as of the last flush, kept outside the log.
         let anchor = self.store.read_anchor().map_err(Error::storage)?;
         let anchor = match anchor.as_deref() {
-            Some(a) if a.len() == 40 => Some((u64::from_be_bytes(a[..8].try_into().unwrap_or_default()), a[8..].to_vec())),
+            Some(a) if a.len() == 40 => {
+                Some((u64::from_be_bytes(a[..8].try_into().unwrap_or_default()), a[8..].to_vec()))
+            }
             Some(_) => {
                 first_break = Some(Break { at: 0, problem: "ANCHOR_DAMAGED".into() });
                 None
@@ -89,7 +91,10 @@ impl Registry {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::ReadAudit, None, "audit.verify", None)?;
         let report = self.verify_audit_chain()?;
-        self.audit(AuditDraft::allowed(&actor.user.id, "audit.verify", None).with_detail(format!("entries={} ok={}", report.entries, report.ok)))?;
+        self.audit(
+            AuditDraft::allowed(&actor.user.id, "audit.verify", None)
+                .with_detail(format!("entries={} ok={}", report.entries, report.ok)),
+        )?;
         Ok(report)
     }
 
@@ -98,22 +103,35 @@ impl Registry {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::ReadAudit, None, "audit.read", None)?;
         let out = self.scan_audit(from, limit, |_| true)?;
-        self.audit(AuditDraft::allowed(&actor.user.id, "audit.read", None).with_detail(format!("entries={}", out.len())))?;
+        self.audit(
+            AuditDraft::allowed(&actor.user.id, "audit.read", None).with_detail(format!("entries={}", out.len())),
+        )?;
         Ok(out)
     }
 
     /// Refused attempts (access denials and failed sign-ins), optionally since a time.
-    pub fn denied_attempts(&self, session: &Session, since: Option<DateTime<Utc>>) -> Result<Vec<DeniedAttempt>, Error> {
+    pub fn denied_attempts(
+        &self,
+        session: &Session,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<DeniedAttempt>, Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::ReadAudit, None, "audit.read", None)?;
         let out = self.scan_audit(0, usize::MAX, |e| {
             matches!(e.outcome, Outcome::Denied { .. }) && since.is_none_or(|s| e.time >= s)
         })?;
-        self.audit(AuditDraft::allowed(&actor.user.id, "audit.read", None).with_detail(format!("denied={}", out.len())))?;
+        self.audit(
+            AuditDraft::allowed(&actor.user.id, "audit.read", None).with_detail(format!("denied={}", out.len())),
+        )?;
         Ok(out)
     }
 
-    fn scan_audit(&self, from: u64, limit: usize, keep: impl Fn(&AuditEntry) -> bool) -> Result<Vec<AuditEntry>, Error> {
+    fn scan_audit(
+        &self,
+        from: u64,
+        limit: usize,
+        keep: impl Fn(&AuditEntry) -> bool,
+    ) -> Result<Vec<AuditEntry>, Error> {
         let mut out = Vec::new();
         let start = from.to_be_bytes();
         let mut cursor = start.to_vec();
@@ -124,7 +142,8 @@ impl Registry {
                 if out.len() >= limit {
                     return Ok(out);
                 }
-                let link: Link = serde_json::from_slice(v).map_err(|_| Error::new(crate::ErrorCode::Storage, "STORE_DAMAGED"))?;
+                let link: Link =
+                    serde_json::from_slice(v).map_err(|_| Error::new(crate::ErrorCode::Storage, "STORE_DAMAGED"))?;
                 if keep(&link.entry) {
                     out.push(link.entry);
                 }

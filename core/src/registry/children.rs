@@ -129,7 +129,12 @@ impl Registry {
         self.register_inner(session, children, true)
     }
 
-    fn register_inner(&self, session: &Session, mut items: Vec<NewChild>, rows: bool) -> Result<Vec<Registered>, Error> {
+    fn register_inner(
+        &self,
+        session: &Session,
+        mut items: Vec<NewChild>,
+        rows: bool,
+    ) -> Result<Vec<Registered>, Error> {
         let actor = self.actor(session)?;
         let ctx = self.context();
         let row = |i: usize, e: Error| if rows { e.in_context(&format!("rows[{i}]")) } else { e };
@@ -138,7 +143,10 @@ impl Registry {
         let mut pins_in_batch = HashSet::new();
         for (i, item) in items.iter_mut().enumerate() {
             let w = item.record.validate(&ctx).map_err(|e| row(i, e))?;
-            self.context().profile.check_term("source", &item.provenance.source, "provenance.source").map_err(|e| row(i, e))?;
+            self.context()
+                .profile
+                .check_term("source", &item.provenance.source, "provenance.source")
+                .map_err(|e| row(i, e))?;
             let target = crate::access::Target { territory: &item.record.identified_in, organization: &org };
             self.authorize(&actor, Action::Write, Some(&target), "child.register", None)?;
             if let Some(pin) = &item.record.pin {
@@ -161,10 +169,16 @@ impl Registry {
             }
             for m in index::match_values(&item.record.surname, &item.record.given_name, item.record.birth_date) {
                 let prefix = blind_prefix(index::MATCH, &self.blind("match", &m));
-                if let Some((k, _)) = self.store.scan(Tree::Index, &prefix, &prefix, 1).map_err(Error::storage)?.into_iter().next() {
+                if let Some((k, _)) =
+                    self.store.scan(Tree::Index, &prefix, &prefix, 1).map_err(Error::storage)?.into_iter().next()
+                {
                     if let Some(id) = trailing_id(&k) {
                         let detail = self.visible_id(&actor, &id)?.map(|i| i.to_string());
-                        warnings[i].push(Warning { code: "LIKELY_DUPLICATE".into(), field: Some("surname".into()), detail });
+                        warnings[i].push(Warning {
+                            code: "LIKELY_DUPLICATE".into(),
+                            field: Some("surname".into()),
+                            detail,
+                        });
                         break;
                     }
                 }
@@ -174,12 +188,7 @@ impl Registry {
         let mut batch = Batch::new();
         let mut pending = Vec::with_capacity(items.len());
         let mut drafts = Vec::with_capacity(items.len());
-        let mut keys = Vec::with_capacity(items.len());
-        for item in &items {
-            let (id, key) = self.new_subject(&mut batch)?;
-            keys.push((id, key));
-            let _ = item;
-        }
+        let keys = (0..items.len()).map(|_| self.new_subject(&mut batch)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(items.len());
         for ((item, (id, key)), w) in items.into_iter().zip(keys.iter()).zip(warnings) {
             for k in self.child_index_keys(id, &item.record) {
@@ -194,13 +203,23 @@ impl Registry {
                 created_ms: now,
                 updated_ms: now,
             };
-            self.put_state(&mut batch, id, &header, &StateBody::Child { record: item.record.clone(), family: None }, key)?;
+            self.put_state(
+                &mut batch,
+                id,
+                &header,
+                &StateBody::Child { record: item.record.clone(), family: None },
+                key,
+            )?;
             pending.push(PendingFact {
                 subject: *id,
                 kind: SubjectKind::Child,
                 base_version: 0,
                 author: &actor.user.id,
-                body: FactBody::ChildRegistered { record: item.record, organization: org.clone(), provenance: item.provenance },
+                body: FactBody::ChildRegistered {
+                    record: item.record,
+                    organization: org.clone(),
+                    provenance: item.provenance,
+                },
                 key,
             });
             drafts.push(AuditDraft::allowed(&actor.user.id, "child.register", Some(id.to_string())));
@@ -225,14 +244,26 @@ impl Registry {
     /// The id if the actor may read the subject.
     fn visible_id(&self, actor: &Actor, id: &SubjectId) -> Result<Option<SubjectId>, Error> {
         Ok(self.state_header(id)?.and_then(|(h, _)| {
-            crate::access::decide(&self.profile, &self.territories, &actor.principal(), Action::Read, Some(&Self::target_of(&h)))
-                .ok()
-                .map(|_| *id)
+            crate::access::decide(
+                &self.profile,
+                &self.territories,
+                &actor.principal(),
+                Action::Read,
+                Some(&Self::target_of(&h)),
+            )
+            .ok()
+            .map(|_| *id)
         }))
     }
 
     /// Loads a child for an actor and an action, auditing a refusal.
-    fn load_child(&self, actor: &Actor, id: &SubjectId, action: Action, op: &'static str) -> Result<(StateHeader, Child, Option<SubjectId>), Error> {
+    fn load_child(
+        &self,
+        actor: &Actor,
+        id: &SubjectId,
+        action: Action,
+        op: &'static str,
+    ) -> Result<(StateHeader, Child, Option<SubjectId>), Error> {
         let Some((h, bytes)) = self.state_header(id)? else {
             self.authorize(actor, action, None, op, Some(id.to_string()))?;
             self.audit(AuditDraft {
@@ -309,10 +340,9 @@ impl Registry {
             lists.push(self.postings(index::BIRTH, &self.blind("birth", &d.to_string()), CAP)?);
         }
         let mut candidates: BTreeSet<SubjectId> = BTreeSet::new();
-        if let Some(d) = query.birth_date {
+        if query.birth_date.is_some() {
             // With a birth date, the date's bucket allows misspelled names (scored below).
             candidates.extend(lists.last().cloned().unwrap_or_default());
-            let _ = d;
         } else {
             lists.sort_by_key(Vec::len);
             let mut it = lists.into_iter();
@@ -327,7 +357,14 @@ impl Registry {
         for id in candidates {
             let Some((h, bytes)) = self.state_header(&id)? else { continue };
             if h.kind != SubjectKind::Child
-                || crate::access::decide(&self.profile, &self.territories, &actor.principal(), Action::Read, Some(&Self::target_of(&h))).is_err()
+                || crate::access::decide(
+                    &self.profile,
+                    &self.territories,
+                    &actor.principal(),
+                    Action::Read,
+                    Some(&Self::target_of(&h)),
+                )
+                .is_err()
             {
                 continue;
             }
@@ -343,7 +380,11 @@ impl Registry {
         results.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.child.id.cmp(&b.child.id)));
         results.truncate(limit);
         let ids: Vec<String> = results.iter().map(|m| m.child.id.to_string()).collect();
-        self.audit(AuditDraft::allowed(&actor.user.id, "child.search", None).with_detail(format!("results={} ids={}", ids.len(), ids.join(","))))?;
+        self.audit(AuditDraft::allowed(&actor.user.id, "child.search", None).with_detail(format!(
+            "results={} ids={}",
+            ids.len(),
+            ids.join(",")
+        )))?;
         Ok(results)
     }
 
@@ -364,7 +405,8 @@ impl Registry {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Read, None, "child.duplicates", None)?;
         let mut out = Vec::new();
-        if let Some(pin) = child.pin.as_deref().and_then(|p| crate::model::validate_pin(p, &self.context(), "pin").ok()) {
+        if let Some(pin) = child.pin.as_deref().and_then(|p| crate::model::validate_pin(p, &self.context(), "pin").ok())
+        {
             for id in self.pin_holders(&pin)? {
                 out.push(DuplicateCandidate { kind: "PIN".into(), id: self.visible_id(&actor, &id)?, score: 1.0 });
             }
@@ -373,15 +415,22 @@ impl Registry {
             let Some((_, bytes)) = self.state_header(&id)? else { continue };
             let Ok(key) = self.subject_key(&id) else { continue };
             if let (_, StateBody::Child { record, .. }) = self.open_state(&id, &bytes, &key)? {
-                let score = names::person_similarity(&child.surname, &child.given_name, &record.surname, &record.given_name);
+                let score =
+                    names::person_similarity(&child.surname, &child.given_name, &record.surname, &record.given_name);
                 let same_pin = record.pin.is_some() && record.pin == child.pin;
                 if score >= names::LIKELY_MATCH_THRESHOLD && !same_pin {
-                    out.push(DuplicateCandidate { kind: "NAME_BIRTH_DATE".into(), id: self.visible_id(&actor, &id)?, score });
+                    out.push(DuplicateCandidate {
+                        kind: "NAME_BIRTH_DATE".into(),
+                        id: self.visible_id(&actor, &id)?,
+                        score,
+                    });
                 }
             }
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score));
-        self.audit(AuditDraft::allowed(&actor.user.id, "child.duplicates", None).with_detail(format!("results={}", out.len())))?;
+        self.audit(
+            AuditDraft::allowed(&actor.user.id, "child.duplicates", None).with_detail(format!("results={}", out.len())),
+        )?;
         Ok(out)
     }
 
@@ -400,7 +449,9 @@ impl Registry {
         let (h, old, family) = self.load_child(&actor, id, Action::Write, "child.update")?;
         if let Some(v) = base_version {
             if v != h.version {
-                return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION").arg("expected", v).arg("found", h.version));
+                return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION")
+                    .arg("expected", v)
+                    .arg("found", h.version));
             }
         }
         if changes.is_empty() {
@@ -444,7 +495,11 @@ impl Registry {
             body: FactBody::Changed { changes, provenance, note },
             key: &key,
         };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "child.update", Some(id.to_string()))])?;
+        self.commit(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "child.update", Some(id.to_string()))],
+        )?;
         Ok(Self::view(*id, &header, new, family))
     }
 
@@ -460,34 +515,58 @@ impl Registry {
         prefix.extend_from_slice(&id.0);
         let mut out = Vec::new();
         for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(Error::storage)? {
-            let seq = u64::from_be_bytes(k[17..25].try_into().map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?);
+            let seq =
+                u64::from_be_bytes(k[17..25].try_into().map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?);
             let (fh, body) = self.read_fact(seq, &key)?;
-            out.push(HistoryEntry { origin: fh.origin, seq: fh.seq, time: ms(fh.time_ms), author: fh.author, base_version: fh.base_version, fact: body });
+            out.push(HistoryEntry {
+                origin: fh.origin,
+                seq: fh.seq,
+                time: ms(fh.time_ms),
+                author: fh.author,
+                base_version: fh.base_version,
+                fact: body,
+            });
         }
         self.audit(AuditDraft::allowed(&actor.user.id, "child.history", Some(id.to_string())))?;
         Ok(out)
     }
 
     /// Children in the actor's read scope, optionally under a territory: ids, in territory order.
-    pub fn list_children(&self, session: &Session, under: Option<&TerritoryCode>, offset: usize, limit: usize) -> Result<(usize, Vec<ChildView>), Error> {
+    pub fn list_children(
+        &self,
+        session: &Session,
+        under: Option<&TerritoryCode>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<ChildView>), Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Read, None, "child.list", None)?;
         let root = under.cloned().unwrap_or_else(|| self.territories.root().clone());
         let mut total = 0usize;
         let mut page = Vec::new();
+        let who = actor.principal();
+        // Territories the read grant reaches (organization narrowing is checked per record).
+        let reach = self.profile.role(who.role).and_then(|r| r.grant(Action::Read)).map(|g| g.territory);
         for code in self.territories.subtree(&root) {
-            let target = crate::access::Target { territory: &code, organization: "" };
-            let who = actor.principal();
-            // Territory first; organization narrowing is checked per record below.
-            if crate::access::decide(&self.profile, &self.territories, &crate::access::Principal { organization: "", ..who.clone() }, Action::Read, Some(&target))
-                .is_err_and(|r| r == crate::access::DenyReason::NotInTerritory)
+            if reach == Some(crate::profile::TerritoryScope::Subtree)
+                && !self.territories.is_within(&code, who.territory)
             {
                 continue;
             }
-            for (k, _) in self.store.scan_prefix(Tree::Index, &index::territory_prefix(&code)).map_err(Error::storage)? {
+            for (k, _) in
+                self.store.scan_prefix(Tree::Index, &index::territory_prefix(&code)).map_err(Error::storage)?
+            {
                 let Some(id) = trailing_id(&k) else { continue };
                 let Some((h, bytes)) = self.state_header(&id)? else { continue };
-                if crate::access::decide(&self.profile, &self.territories, &who, Action::Read, Some(&Self::target_of(&h))).is_err() {
+                if crate::access::decide(
+                    &self.profile,
+                    &self.territories,
+                    &who,
+                    Action::Read,
+                    Some(&Self::target_of(&h)),
+                )
+                .is_err()
+                {
                     continue;
                 }
                 if total >= offset && page.len() < limit {
@@ -499,7 +578,10 @@ impl Registry {
                 total += 1;
             }
         }
-        self.audit(AuditDraft::allowed(&actor.user.id, "child.list", None).with_detail(format!("total={total} returned={}", page.len())))?;
+        self.audit(
+            AuditDraft::allowed(&actor.user.id, "child.list", None)
+                .with_detail(format!("total={total} returned={}", page.len())),
+        )?;
         Ok((total, page))
     }
 }

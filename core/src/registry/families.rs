@@ -33,13 +33,24 @@ pub struct FamilyView {
 
 impl Registry {
     /// Registers a family.
-    pub fn register_family(&self, session: &Session, mut family: Family, provenance: Provenance) -> Result<SubjectId, Error> {
+    pub fn register_family(
+        &self,
+        session: &Session,
+        mut family: Family,
+        provenance: Provenance,
+    ) -> Result<SubjectId, Error> {
         let actor = self.actor(session)?;
         let ctx = self.context();
         family.validate(&ctx)?;
         ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
         let org = actor.user.data.agency_inn.clone();
-        self.authorize(&actor, Action::Write, Some(&Target { territory: &family.territory, organization: &org }), "family.register", None)?;
+        self.authorize(
+            &actor,
+            Action::Write,
+            Some(&Target { territory: &family.territory, organization: &org }),
+            "family.register",
+            None,
+        )?;
         let mut batch = Batch::new();
         let (id, key) = self.new_subject(&mut batch)?;
         let now = self.now().timestamp_millis();
@@ -61,11 +72,21 @@ impl Registry {
             body: FactBody::FamilyRegistered { record: family, organization: org, provenance },
             key: &key,
         };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.register", Some(id.to_string()))])?;
+        self.commit(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "family.register", Some(id.to_string()))],
+        )?;
         Ok(id)
     }
 
-    fn load_family(&self, session: &Session, id: &SubjectId, action: Action, op: &'static str) -> Result<(super::Actor, StateHeader, Family), Error> {
+    fn load_family(
+        &self,
+        session: &Session,
+        id: &SubjectId,
+        action: Action,
+        op: &'static str,
+    ) -> Result<(super::Actor, StateHeader, Family), Error> {
         let actor = self.actor(session)?;
         let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
             self.authorize(&actor, action, None, op, Some(id.to_string()))?;
@@ -127,16 +148,46 @@ impl Registry {
         new.validate(&ctx)?;
         let key = self.subject_key(id)?;
         let mut batch = Batch::new();
-        let header = StateHeader { version: h.version + 1, territory: new.territory.clone(), updated_ms: self.now().timestamp_millis(), ..h.clone() };
+        let header = StateHeader {
+            version: h.version + 1,
+            territory: new.territory.clone(),
+            updated_ms: self.now().timestamp_millis(),
+            ..h.clone()
+        };
         self.put_state(&mut batch, id, &header, &StateBody::Family { record: new.clone() }, &key)?;
-        let fact = PendingFact { subject: *id, kind: SubjectKind::Family, base_version: h.version, author: &actor.user.id, body: FactBody::Changed { changes, provenance, note }, key: &key };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.update", Some(id.to_string()))])?;
-        Ok(FamilyView { id: *id, version: header.version, record: new, children: self.family_children(id)?, organization: h.organization, created_at: ms(h.created_ms), updated_at: ms(header.updated_ms) })
+        let fact = PendingFact {
+            subject: *id,
+            kind: SubjectKind::Family,
+            base_version: h.version,
+            author: &actor.user.id,
+            body: FactBody::Changed { changes, provenance, note },
+            key: &key,
+        };
+        self.commit(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "family.update", Some(id.to_string()))],
+        )?;
+        Ok(FamilyView {
+            id: *id,
+            version: header.version,
+            record: new,
+            children: self.family_children(id)?,
+            organization: h.organization,
+            created_at: ms(h.created_ms),
+            updated_at: ms(header.updated_ms),
+        })
     }
 
     /// Links a child to a family (or unlinks with `None`). A child belongs to at most one
     /// family: linking a child of another family is `CONFLICT/ALREADY_IN_FAMILY`.
-    pub fn link_child(&self, session: &Session, child: &SubjectId, family: Option<&SubjectId>, provenance: Provenance) -> Result<(), Error> {
+    pub fn link_child(
+        &self,
+        session: &Session,
+        child: &SubjectId,
+        family: Option<&SubjectId>,
+        provenance: Provenance,
+    ) -> Result<(), Error> {
         let actor = self.actor(session)?;
         let Some((ch, bytes)) = self.state_header(child)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
             return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", child));
@@ -169,8 +220,19 @@ impl Registry {
         }
         let header = StateHeader { version: h.version + 1, updated_ms: self.now().timestamp_millis(), ..h.clone() };
         self.put_state(&mut batch, child, &header, &StateBody::Child { record, family: family.copied() }, &key)?;
-        let fact = PendingFact { subject: *child, kind: SubjectKind::Child, base_version: h.version, author: &actor.user.id, body: FactBody::FamilyLinked { family: family.copied(), provenance }, key: &key };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "family.link", Some(child.to_string()))])?;
+        let fact = PendingFact {
+            subject: *child,
+            kind: SubjectKind::Child,
+            base_version: h.version,
+            author: &actor.user.id,
+            body: FactBody::FamilyLinked { family: family.copied(), provenance },
+            key: &key,
+        };
+        self.commit(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "family.link", Some(child.to_string()))],
+        )?;
         Ok(())
     }
 }

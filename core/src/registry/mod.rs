@@ -22,7 +22,7 @@ use crate::facts::{self, FactBody, FactHeader, StateBody, StateHeader, SubjectKi
 use crate::model::{Context, SubjectId};
 use crate::profile::{Action, Profile};
 use crate::store::{Batch, Store, Tree};
-use crate::territory::{TerritoryCode, Territories};
+use crate::territory::{Territories, TerritoryCode};
 use crate::users::User;
 use crate::{Error, ErrorCode};
 use chrono::{DateTime, Utc};
@@ -164,12 +164,15 @@ impl Registry {
             return Err(Error::new(ErrorCode::NotFound, "REGISTRY_MISSING"));
         };
         if format != [STORE_FORMAT] {
-            return Err(Error::new(ErrorCode::Storage, "STORE_FORMAT").arg("found", format.first().copied().unwrap_or(0)));
+            return Err(
+                Error::new(ErrorCode::Storage, "STORE_FORMAT").arg("found", format.first().copied().unwrap_or(0))
+            );
         }
         let damaged = |what: &str| Error::new(ErrorCode::Storage, "STORE_DAMAGED").arg("detail", what);
         let salt = get(META_SALT)?.ok_or_else(|| damaged("salt"))?;
         let check = get(META_CHECK)?.ok_or_else(|| damaged("key check"))?;
-        let origin = String::from_utf8(get(META_ORIGIN)?.ok_or_else(|| damaged("origin"))?).map_err(|_| damaged("origin"))?;
+        let origin =
+            String::from_utf8(get(META_ORIGIN)?.ok_or_else(|| damaged("origin"))?).map_err(|_| damaged("origin"))?;
         let profile_text =
             String::from_utf8(get(META_PROFILE)?.ok_or_else(|| damaged("profile"))?).map_err(|_| damaged("profile"))?;
         let keys = KeySet::derive(master, &salt);
@@ -255,7 +258,12 @@ impl Registry {
 
     /// Applies a batch together with audit entries and (optionally) facts, atomically.
     /// `facts` are (subject, kind, base_version, author, body, key) and get consecutive sequences.
-    pub(crate) fn commit(&self, mut batch: Batch, facts: Vec<PendingFact<'_>>, entries: Vec<AuditDraft>) -> Result<Vec<u64>, Error> {
+    pub(crate) fn commit(
+        &self,
+        mut batch: Batch,
+        facts: Vec<PendingFact<'_>>,
+        entries: Vec<AuditDraft>,
+    ) -> Result<Vec<u64>, Error> {
         let mut inner = self.lock()?;
         let Inner { rng, counters } = &mut *inner;
         let mut next_fact = counters.next_fact;
@@ -314,7 +322,10 @@ impl Registry {
     pub(crate) fn deny(&self, actor: Option<&str>, action: &str, target: Option<String>, reason: DenyReason) -> Error {
         let code = if matches!(
             reason,
-            DenyReason::AccountExpired | DenyReason::AccountRevoked | DenyReason::AccountLocked | DenyReason::AccountNotYetValid
+            DenyReason::AccountExpired
+                | DenyReason::AccountRevoked
+                | DenyReason::AccountLocked
+                | DenyReason::AccountNotYetValid
         ) {
             ErrorCode::Unauthenticated
         } else {
@@ -355,12 +366,10 @@ impl Registry {
 
     /// The data key of a subject; `NOT_FOUND/ERASED` when it was destroyed.
     pub(crate) fn subject_key(&self, id: &SubjectId) -> Result<Key, Error> {
-        let wrapped = self
-            .store
-            .get(Tree::Keys, &id.0)
-            .map_err(st)?
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, "ERASED"))?;
-        let raw = crypto::open(&self.keys.kek, &id.0, &wrapped).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        let wrapped =
+            self.store.get(Tree::Keys, &id.0).map_err(st)?.ok_or_else(|| Error::new(ErrorCode::NotFound, "ERASED"))?;
+        let raw =
+            crypto::open(&self.keys.kek, &id.0, &wrapped).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
         let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
         Ok(Key::from_bytes(bytes))
     }
@@ -373,7 +382,12 @@ impl Registry {
     }
 
     /// Decrypts a state envelope.
-    pub(crate) fn open_state(&self, id: &SubjectId, bytes: &[u8], key: &Key) -> Result<(StateHeader, StateBody), Error> {
+    pub(crate) fn open_state(
+        &self,
+        id: &SubjectId,
+        bytes: &[u8],
+        key: &Key,
+    ) -> Result<(StateHeader, StateBody), Error> {
         let (h, aad, sealed) = facts::decode_envelope::<StateHeader>(bytes)?;
         let mut full_aad = id.0.to_vec();
         full_aad.extend_from_slice(aad);
@@ -383,7 +397,14 @@ impl Registry {
     }
 
     /// Seals a state into the batch.
-    pub(crate) fn put_state(&self, batch: &mut Batch, id: &SubjectId, header: &StateHeader, body: &StateBody, key: &Key) -> Result<(), Error> {
+    pub(crate) fn put_state(
+        &self,
+        batch: &mut Batch,
+        id: &SubjectId,
+        header: &StateHeader,
+        body: &StateBody,
+        key: &Key,
+    ) -> Result<(), Error> {
         let aad_h = bincode_header(header);
         let mut full_aad = id.0.to_vec();
         full_aad.extend_from_slice(&aad_h);
@@ -490,10 +511,28 @@ impl AuditDraft {
 /// Audit action names are a closed set of static strings; map dynamic ones back to them.
 fn leak_action(action: &str) -> &'static str {
     const KNOWN: &[&str] = &[
-        "login", "login.external", "session", "logout", "user.add", "user.list", "user.revoke",
-        "child.register", "child.read", "child.update", "child.search", "child.history", "child.list",
-        "child.duplicates", "family.register", "family.read", "family.update", "family.link",
-        "audit.verify", "audit.read", "backup", "restore",
+        "login",
+        "login.external",
+        "session",
+        "logout",
+        "user.add",
+        "user.list",
+        "user.revoke",
+        "child.register",
+        "child.read",
+        "child.update",
+        "child.search",
+        "child.history",
+        "child.list",
+        "child.duplicates",
+        "family.register",
+        "family.read",
+        "family.update",
+        "family.link",
+        "audit.verify",
+        "audit.read",
+        "backup",
+        "restore",
     ];
     KNOWN.iter().copied().find(|k| *k == action).unwrap_or("other")
 }

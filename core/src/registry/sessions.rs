@@ -73,7 +73,8 @@ impl Registry {
         let Some(sealed) = self.store.get(Tree::Users, &Self::user_key(id)).map_err(Error::storage)? else {
             return Ok(None);
         };
-        let plain = crypto::open(&self.keys.users, id.as_bytes(), &sealed).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
+        let plain = crypto::open(&self.keys.users, id.as_bytes(), &sealed)
+            .map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
         serde_json::from_slice(&plain).map(Some).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))
     }
 
@@ -119,7 +120,11 @@ impl Registry {
             };
             let mut b = Batch::new();
             self.put_user(&mut b, &user)?;
-            self.commit(b, Vec::new(), vec![AuditDraft::denied(Some(&user.id), "login", Some(user.id.clone()), reason)])?;
+            self.commit(
+                b,
+                Vec::new(),
+                vec![AuditDraft::denied(Some(&user.id), "login", Some(user.id.clone()), reason)],
+            )?;
             return Err(Error::new(ErrorCode::Unauthenticated, reason));
         }
         self.open_session(user, "password", "login")
@@ -157,7 +162,11 @@ impl Registry {
             method: method.to_string(),
         };
         let mut b = Batch::new();
-        b.put(Tree::Sessions, crypto::sha256(token.as_bytes()).to_vec(), serde_json::to_vec(&stored).map_err(Error::storage)?);
+        b.put(
+            Tree::Sessions,
+            crypto::sha256(token.as_bytes()).to_vec(),
+            serde_json::to_vec(&stored).map_err(Error::storage)?,
+        );
         if user.failed_logins != 0 || user.locked_until.is_some() {
             user.failed_logins = 0;
             user.locked_until = None;
@@ -182,7 +191,8 @@ impl Registry {
         let Some(bytes) = self.store.get(Tree::Sessions, &key).map_err(Error::storage)? else {
             return Err(self.refuse(None, "session", "SESSION_INVALID"));
         };
-        let stored: StoredSession = serde_json::from_slice(&bytes).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
+        let stored: StoredSession =
+            serde_json::from_slice(&bytes).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
         let now = self.now();
         if stored.expires <= now {
             return Err(self.refuse(Some(&stored.user), "session", "SESSION_EXPIRED"));
@@ -207,4 +217,5 @@ impl Registry {
 }
 
 /// A valid Argon2id hash of a random string, to spend the same time on unknown logins.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3m7s0LZ5Jm0s2FvQ0q5v5z3w3xY0x0K3y2m4q1p8h8E";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3m7s0LZ5Jm0s2FvQ0q5v5z3w3xY0x0K3y2m4q1p8h8E";

@@ -15,7 +15,13 @@ impl Registry {
         if !login_ok {
             return Err(Error::validation("LOGIN_INVALID", "login"));
         }
-        for (v, f) in [(&u.surname, "surname"), (&u.given_name, "given_name"), (&u.position, "position"), (&u.agency, "agency"), (&u.address, "address")] {
+        for (v, f) in [
+            (&u.surname, "surname"),
+            (&u.given_name, "given_name"),
+            (&u.position, "position"),
+            (&u.agency, "agency"),
+            (&u.address, "address"),
+        ] {
             if v.trim().is_empty() {
                 return Err(Error::validation("REQUIRED", f));
             }
@@ -118,7 +124,13 @@ impl Registry {
             let id = String::from_utf8_lossy(&k[2..]).to_string();
             if let Some(u) = self.load_user(&id)? {
                 let t = Target { territory: &u.data.territory, organization: &u.data.agency_inn };
-                let visible = crate::access::decide(&self.profile, &self.territories, &actor.principal(), Action::ManageUsers, Some(&t));
+                let visible = crate::access::decide(
+                    &self.profile,
+                    &self.territories,
+                    &actor.principal(),
+                    Action::ManageUsers,
+                    Some(&t),
+                );
                 if visible.is_ok() {
                     out.push(u.info(self.now()));
                 }
@@ -144,7 +156,8 @@ impl Registry {
         if user.id == actor.user.id {
             return Err(Error::new(ErrorCode::Conflict, "CANNOT_REVOKE_SELF"));
         }
-        user.revoked = Some(Revocation { at: self.now(), by: actor.user.id.clone(), reason: reason.trim().to_string() });
+        user.revoked =
+            Some(Revocation { at: self.now(), by: actor.user.id.clone(), reason: reason.trim().to_string() });
         let mut b = Batch::new();
         self.put_user(&mut b, &user)?;
         self.commit(b, Vec::new(), vec![AuditDraft::allowed(&actor.user.id, "user.revoke", Some(user.id.clone()))])?;

@@ -4,10 +4,12 @@ use super::{Batch, Pair, Store, StoreError, Tree};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
+type Trees = HashMap<Tree, BTreeMap<Vec<u8>, Vec<u8>>>;
+
 /// A store held in memory (lost when dropped; save it with a backup).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    trees: RwLock<HashMap<Tree, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    trees: RwLock<Trees>,
     anchor: RwLock<Option<Vec<u8>>>,
 }
 

@@ -6,11 +6,11 @@
 //! (WASM, tests) and `SledStore` (the embedded default, feature `sled`). Both
 //! pass the same conformance suite ([`store_conformance_tests!`](crate::store_conformance_tests)).
 
+#[doc(hidden)]
+pub mod conformance;
 mod memory;
 #[cfg(feature = "sled")]
 mod sled_store;
-#[doc(hidden)]
-pub mod conformance;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sled")]
@@ -39,16 +39,8 @@ pub enum Tree {
 
 impl Tree {
     /// Every tree, in a fixed order (used by backups).
-    pub const ALL: [Tree; 8] = [
-        Tree::Meta,
-        Tree::Facts,
-        Tree::State,
-        Tree::Index,
-        Tree::Audit,
-        Tree::Users,
-        Tree::Sessions,
-        Tree::Keys,
-    ];
+    pub const ALL: [Tree; 8] =
+        [Tree::Meta, Tree::Facts, Tree::State, Tree::Index, Tree::Audit, Tree::Users, Tree::Sessions, Tree::Keys];
     /// The tree's stable name.
     pub fn name(self) -> &'static str {
         match self {

@@ -29,11 +29,7 @@ fn backend(e: sled::Error) -> StoreError {
 impl SledStore {
     /// Opens (or creates) a store in a directory.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .open()
-            .map_err(backend)?;
+        let db = sled::Config::new().path(path).cache_capacity(256 * 1024 * 1024).open().map_err(backend)?;
         Self::from_db(db, Some(path.to_path_buf()))
     }
 
@@ -44,11 +40,7 @@ impl SledStore {
     }
 
     fn from_db(db: sled::Db, dir: Option<PathBuf>) -> Result<Self, StoreError> {
-        let trees = Tree::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
+        let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>().map_err(backend)?;
         Ok(SledStore { db, trees, dir, memory_anchor: Arc::default() })
     }
 

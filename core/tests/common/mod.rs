@@ -12,7 +12,9 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// The Kyrgyz profile with cheap Argon2 settings (tests hash many passwords).
 pub fn cheap(profile: &str) -> String {
-    profile.replace("argon2_memory_kib = 19456", "argon2_memory_kib = 64").replace("argon2_iterations = 2", "argon2_iterations = 1")
+    profile
+        .replace("argon2_memory_kib = 19456", "argon2_memory_kib = 64")
+        .replace("argon2_iterations = 2", "argon2_iterations = 1")
 }
 
 pub fn code(s: &str) -> TerritoryCode {
