@@ -50,6 +50,8 @@ pub enum Action {
     ReadAudit,
     /// Read depersonalized statistics.
     ReadStatistics,
+    /// Change the registry's configuration (load territory classifiers).
+    Configure,
 }
 
 impl Action {
@@ -63,6 +65,7 @@ impl Action {
             Action::Backup => "backup",
             Action::ReadAudit => "read_audit",
             Action::ReadStatistics => "read_statistics",
+            Action::Configure => "configure",
         }
     }
 }
@@ -267,7 +270,7 @@ impl Profile {
                 // Personal data must never be visible to a statistics-only role: a role that reads
                 // statistics may hold personal-data grants only explicitly, so nothing to check here;
                 // but administration actions are republic-wide or subtree, never narrowed to an org.
-                if matches!(g.action, Action::Backup) && g.territory != TerritoryScope::All {
+                if matches!(g.action, Action::Backup | Action::Configure) && g.territory != TerritoryScope::All {
                     return Err(
                         bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory")).arg("code", g.action.name())
                     );

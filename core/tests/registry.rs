@@ -261,3 +261,30 @@ fn backup_restores_and_damaged_backup_is_refused() {
     .expect_err("key");
     assert_eq!(e.reason, "WRONG_KEY");
 }
+
+#[test]
+fn classifier_adds_ayil_aimaks_persistently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = "soate,kind,parent,name_ru,name_ky,name_en\n\
+41708206801000,ayil_aimak,41708206000000,Ат-Башинский а/а,Ат-Башы а/а,At-Bashy a/a\n\
+41708206802000,ayil_aimak,41708206000000,Бирдикский а/а,Бирдик а/а,Birdik a/a\n";
+    {
+        let mut f = Fixture::new_in(std::sync::Arc::new(kamkor_core::store::SledStore::open(dir.path()).expect("sled")), &cheap(KG));
+        let spec = f.session("spec", "specialist", CHUI, "111");
+        let e = f.reg.load_classifier(&spec, csv.as_bytes(), date("2026-01-01")).expect_err("not for specialists");
+        assert_eq!(e.reason, "NO_PERMISSION");
+        let bad = format!("{csv}41708206803000,ayil_aimak,41799999000000,X,X,X\n");
+        let admin = f.admin.clone();
+        let e = f.reg.load_classifier(&admin, bad.as_bytes(), date("2026-01-01")).expect_err("unknown parent");
+        assert_eq!((e.reason.as_str(), e.field.as_deref()), ("TERRITORY_UNKNOWN_PARENT", Some("line 4")));
+        let s = f.reg.load_classifier(&admin, csv.as_bytes(), date("2026-01-01")).expect("load");
+        assert_eq!(s.added, 2);
+        let r = f.reg.register_child(&spec, child("Асанова", "Айгүл", None, "41708206801000")).expect("child in an ayil aimak");
+        let _ = r;
+    }
+    let store = std::sync::Arc::new(kamkor_core::store::SledStore::open(dir.path()).expect("sled"));
+    let reg = kamkor_core::Registry::open(store, &key(), kamkor_core::Env::seeded(clock(), 2)).expect("open");
+    assert!(reg.territories().is_within(&code("41708206802000"), &code(CHUI)), "replayed on open");
+    let spec = reg.login("spec", PASSWORD).expect("login");
+    assert_eq!(reg.list_children(&spec, Some(&code("41708206000000")), 0, 10).expect("list").0, 1);
+}

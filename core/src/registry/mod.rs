@@ -4,6 +4,7 @@
 
 mod audit_ops;
 mod children;
+mod classifier;
 mod families;
 mod index;
 mod sessions;
@@ -180,7 +181,8 @@ impl Registry {
             return Err(Error::new(ErrorCode::Crypto, "WRONG_KEY"));
         }
         let profile = Profile::from_toml(&profile_text)?;
-        let territories = profile.territories()?;
+        let mut territories = profile.territories()?;
+        classifier::replay(store.as_ref(), &mut territories)?;
         let next_fact = match store.last(Tree::Facts).map_err(st)? {
             Some((k, _)) => u64::from_be_bytes(k.as_slice().try_into().map_err(|_| damaged("fact key"))?) + 1,
             None => 0,
