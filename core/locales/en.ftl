@@ -87,3 +87,5 @@ no-pin = No PIN: the record is flagged for follow-up.
 pin-sex-mismatch = The PIN says the sex is { $detail }, which disagrees with the entered sex.
 pin-birth-date-mismatch = The PIN says the date of birth is { $detail }, which disagrees with the entered date.
 likely-duplicate = A child with a similar name and the same date of birth is registered already { $detail }.
+calendar-bad-date = Impossible or misplaced date "{ $value }" in the calendar: { $field }.
+calendar-overlap = The calendar lists "{ $value }" twice or as both a holiday and a working day: { $field }.
