@@ -19,6 +19,7 @@ pub mod store;
 pub mod synth;
 pub mod territory;
 pub mod users;
+pub mod workflow;
 
 pub use clock::{Clock, ManualClock, SteppingClock};
 pub use crypto::Key;

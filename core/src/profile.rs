@@ -52,6 +52,8 @@ pub enum Action {
     ReadStatistics,
     /// Change the registry's configuration (load territory classifiers).
     Configure,
+    /// Decide as a supervising body (consent to suspending work on a case).
+    Approve,
 }
 
 impl Action {
@@ -66,6 +68,7 @@ impl Action {
             Action::ReadAudit => "read_audit",
             Action::ReadStatistics => "read_statistics",
             Action::Configure => "configure",
+            Action::Approve => "approve",
         }
     }
 }
@@ -218,6 +221,9 @@ pub struct Profile {
     pub roles: Vec<Role>,
     /// Coded vocabularies by name: `legal_status`, `social_payment`, `relation`, `presence`, ...
     pub vocabularies: BTreeMap<String, Vec<Term>>,
+    /// The case workflow (states, transitions, deadlines); profiles without one keep records only.
+    #[serde(default)]
+    pub workflow: Option<crate::workflow::WorkflowConfig>,
 }
 
 /// The profile format this library reads.
@@ -292,6 +298,14 @@ impl Profile {
         }
         if self.security.max_failed_logins == 0 || self.security.session_hours <= 0 {
             return Err(bad("PROFILE_SCOPE", "security".into()).arg("code", "security"));
+        }
+        if let Some(w) = &self.workflow {
+            w.validate()?;
+            for name in ["inclusion_ground", "exit_ground", "document_kind"] {
+                if self.vocabularies.get(name).is_none_or(Vec::is_empty) {
+                    return Err(bad("PROFILE_MISSING", format!("vocabularies.{name}")).arg("code", name));
+                }
+            }
         }
         self.territories()?;
         Ok(())

@@ -1,0 +1,292 @@
+//! The case workflow as data (WF-1, WF-2, WF-5, WF-6): states, openings, transitions
+//! with their requirements, and deadlines in hours or working days.
+//!
+//! Pure: the registry asks this module whether a transition is allowed and when the
+//! current stage is due; it never reads a clock or a store.
+
+use crate::calendar::Calendar;
+use crate::profile::{Action, Label};
+use crate::{Error, ErrorCode};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A state of a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Stable id.
+    pub id: String,
+    /// Localized name.
+    pub label: Label,
+    /// A final state: no deadlines run.
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
+}
+
+/// A way a case opens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opening {
+    /// Stable id (`identification`, `signal`).
+    pub id: String,
+    /// The state a case opened this way starts in.
+    pub state: String,
+    /// A signal about a child in danger: the shortest deadlines apply.
+    #[serde(default)]
+    pub urgent: bool,
+    /// Localized name.
+    pub label: Label,
+}
+
+/// What a transition needs besides the right to act.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// An exit ground (a code of the `exit_ground` vocabulary).
+    Ground,
+    /// A basis document.
+    Document,
+    /// An explanation.
+    Text,
+    /// A submitted comprehensive assessment.
+    Assessment,
+    /// An accepted plan.
+    Plan,
+}
+
+/// A transition between states.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// Stable id.
+    pub id: String,
+    /// States it leaves from.
+    pub from: Vec<String>,
+    /// The state it leads to, or `@previous`.
+    pub to: String,
+    /// The grant needed (default `write`; `approve` for decisions of a supervising body).
+    #[serde(default = "default_action")]
+    pub action: Action,
+    /// What it needs.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// Localized name.
+    pub label: Label,
+}
+
+fn default_action() -> Action {
+    Action::Write
+}
+
+/// A deadline for leaving a state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    /// The state it applies in.
+    pub state: String,
+    /// Only for cases opened this way (the first matching deadline wins, so list specific ones first).
+    #[serde(default)]
+    pub opening: Option<String>,
+    /// Due this many hours after entering the state.
+    #[serde(default)]
+    pub hours: Option<u32>,
+    /// Due this many working days after entering the state (end of that day, UTC).
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    /// What is due, in words (the "reason" a due list shows).
+    pub label: Label,
+}
+
+/// The workflow section of a profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowConfig {
+    /// The working-day calendar: `kg` or `ru`.
+    pub calendar: String,
+    /// Risk escalates one level when this many findings share the highest severity.
+    pub risk_escalate_after: u32,
+    /// Working days between monitoring visits.
+    pub monitoring_every_working_days: u32,
+    /// States.
+    pub states: Vec<State>,
+    /// Ways to open a case.
+    pub openings: Vec<Opening>,
+    /// Transitions.
+    pub transitions: Vec<Transition>,
+    /// Deadlines.
+    #[serde(default)]
+    pub deadlines: Vec<Deadline>,
+}
+
+fn bad(reason: &str, path: String) -> Error {
+    Error::new(ErrorCode::Profile, reason).with_field(path)
+}
+
+impl WorkflowConfig {
+    /// Checks every reference to a state, opening and action; errors carry the path.
+    pub fn validate(&self) -> Result<(), Error> {
+        let known = |s: &str| self.states.iter().any(|x| x.id == s);
+        for (i, s) in self.states.iter().enumerate() {
+            if self.states.iter().filter(|x| x.id == s.id).count() > 1 {
+                return Err(bad("PROFILE_DUPLICATE", format!("workflow.states[{i}]")).arg("code", &s.id));
+            }
+        }
+        for (i, o) in self.openings.iter().enumerate() {
+            if !known(&o.state) {
+                return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.openings[{i}].state")).arg("code", &o.state));
+            }
+        }
+        for (i, t) in self.transitions.iter().enumerate() {
+            if self.transitions.iter().filter(|x| x.id == t.id).count() > 1 {
+                return Err(bad("PROFILE_DUPLICATE", format!("workflow.transitions[{i}]")).arg("code", &t.id));
+            }
+            for (j, f) in t.from.iter().enumerate() {
+                if !known(f) {
+                    return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].from[{j}]")).arg("code", f));
+                }
+            }
+            if t.to != "@previous" && !known(&t.to) {
+                return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].to")).arg("code", &t.to));
+            }
+            if !matches!(t.action, Action::Write | Action::Approve) {
+                return Err(bad("PROFILE_SCOPE", format!("workflow.transitions[{i}].action")).arg("code", t.action.name()));
+            }
+        }
+        for (i, d) in self.deadlines.iter().enumerate() {
+            let path = format!("workflow.deadlines[{i}]");
+            if !known(&d.state) {
+                return Err(bad("PROFILE_UNKNOWN_REF", format!("{path}.state")).arg("code", &d.state));
+            }
+            if let Some(o) = &d.opening {
+                if !self.openings.iter().any(|x| &x.id == o) {
+                    return Err(bad("PROFILE_UNKNOWN_REF", format!("{path}.opening")).arg("code", o));
+                }
+            }
+            if d.hours.is_some() == d.working_days.is_some() {
+                return Err(bad("PROFILE_SCOPE", path).arg("code", "hours|working_days"));
+            }
+        }
+        Calendar::builtin(&self.calendar).map_err(|e| e.with_field("workflow.calendar"))?;
+        Ok(())
+    }
+
+    /// The state with an id.
+    pub fn state(&self, id: &str) -> Option<&State> {
+        self.states.iter().find(|s| s.id == id)
+    }
+
+    /// The opening with an id.
+    pub fn opening(&self, id: &str) -> Option<&Opening> {
+        self.openings.iter().find(|o| o.id == id)
+    }
+
+    /// The transition with an id.
+    pub fn transition(&self, id: &str) -> Option<&Transition> {
+        self.transitions.iter().find(|t| t.id == id)
+    }
+
+    /// Transitions available from a state.
+    pub fn available(&self, state: &str) -> Vec<&Transition> {
+        self.transitions.iter().filter(|t| t.from.iter().any(|f| f == state)).collect()
+    }
+
+    /// Where a transition leads from `state`, or `CONFLICT/TRANSITION_NOT_ALLOWED`.
+    pub fn target(&self, transition: &str, state: &str, previous: Option<&str>) -> Result<(&Transition, String), Error> {
+        let t = self
+            .transition(transition)
+            .ok_or_else(|| Error::validation("UNKNOWN_CODE", "transition").arg("code", transition).arg("vocabulary", "transitions"))?;
+        if !t.from.iter().any(|f| f == state) {
+            return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED").arg("code", transition).arg("state", state));
+        }
+        let to = if t.to == "@previous" { previous.unwrap_or(state).to_string() } else { t.to.clone() };
+        Ok((t, to))
+    }
+
+    /// The deadline of a state for a case opened a given way, and when it falls.
+    pub fn due(&self, state: &str, opening: &str, entered: DateTime<Utc>, calendar: &Calendar) -> Option<(&Deadline, DateTime<Utc>)> {
+        if self.state(state).is_some_and(|s| s.is_final) {
+            return None;
+        }
+        let d = self
+            .deadlines
+            .iter()
+            .find(|d| d.state == state && d.opening.as_deref().is_none_or(|o| o == opening))?;
+        let at = match (d.hours, d.working_days) {
+            (Some(h), _) => entered + Duration::hours(i64::from(h)),
+            (None, Some(n)) => end_of_day(calendar.add_working_days(entered.date_naive(), n)),
+            (None, None) => return None,
+        };
+        Some((d, at))
+    }
+}
+
+/// The last instant of a day (UTC): a deadline "within N days" runs to the day's end.
+pub fn end_of_day(d: chrono::NaiveDate) -> DateTime<Utc> {
+    let t = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
+    d.and_time(t).and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kg() -> WorkflowConfig {
+        crate::Profile::kyrgyzstan().unwrap().workflow.unwrap()
+    }
+
+    #[test]
+    fn shipped_workflow_is_valid_and_reachable() {
+        let w = kg();
+        w.validate().unwrap();
+        // Every state can be reached from an opening state.
+        let mut reached = vec![w.openings[0].state.clone()];
+        let mut i = 0;
+        while i < reached.len() {
+            for t in w.available(&reached[i].clone()) {
+                if t.to != "@previous" && !reached.contains(&t.to) {
+                    reached.push(t.to.clone());
+                }
+            }
+            i += 1;
+        }
+        for s in &w.states {
+            assert!(reached.contains(&s.id), "{} unreachable", s.id);
+        }
+    }
+
+    #[test]
+    fn illegal_transition_is_a_conflict() {
+        let w = kg();
+        let e = w.target("approve_plans", "identified", None).unwrap_err();
+        assert_eq!((e.code, e.reason.as_str()), (ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED"));
+        assert_eq!(w.target("reject_suspension", "suspension_requested", Some("assessment")).unwrap().1, "assessment");
+        assert_eq!(w.target("nonsense", "identified", None).unwrap_err().reason, "UNKNOWN_CODE");
+    }
+
+    #[test]
+    fn deadlines_in_hours_and_working_days() {
+        let w = kg();
+        let cal = Calendar::kyrgyzstan().unwrap();
+        let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 8, 28, 10, 0, 0).unwrap();
+        let (d, at) = w.due("identified", "signal", t, &cal).unwrap();
+        assert_eq!(d.hours, Some(24));
+        assert_eq!(at, t + Duration::hours(24));
+        // Friday 28 August + 3 working days: 31 August is a holiday -> Thursday 3 September.
+        let (_, at) = w.due("identified", "identification", t, &cal).unwrap();
+        assert_eq!(at.date_naive(), chrono::NaiveDate::from_ymd_opt(2026, 9, 3).unwrap());
+        assert!(w.due("exited", "signal", t, &cal).is_none());
+    }
+
+    #[test]
+    fn broken_workflows_are_refused_with_the_place() {
+        let mut w = kg();
+        w.transitions[0].to = "nowhere".into();
+        assert_eq!(w.validate().unwrap_err().field.as_deref(), Some("workflow.transitions[0].to"));
+        let mut w = kg();
+        w.deadlines[1].working_days = None;
+        assert_eq!(w.validate().unwrap_err().field.as_deref(), Some("workflow.deadlines[1]"));
+        let mut w = kg();
+        w.calendar = "mars".into();
+        assert_eq!(w.validate().unwrap_err().field.as_deref(), Some("workflow.calendar"));
+    }
+}
