@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    // The host is where real time enters (DESIGN.md invariant 2): the one allowed call.
+    #[allow(clippy::disallowed_methods)]
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
@@ -27,8 +29,9 @@ pub const SESSION_FILE: &str = ".session";
 pub fn clock_from_env() -> CliResult<Arc<dyn Clock>> {
     match std::env::var("KAMKOR_NOW") {
         Ok(v) if !v.trim().is_empty() => {
-            let at = DateTime::parse_from_rfc3339(v.trim())
-                .map_err(|_| CliError::new(ErrorCode::Validation, "NOW_INVALID").with_field("KAMKOR_NOW").arg("value", v.trim()))?;
+            let at = DateTime::parse_from_rfc3339(v.trim()).map_err(|_| {
+                CliError::new(ErrorCode::Validation, "NOW_INVALID").with_field("KAMKOR_NOW").arg("value", v.trim())
+            })?;
             Ok(Arc::new(ManualClock::new(at.with_timezone(&Utc))))
         }
         _ => Ok(Arc::new(SystemClock)),
@@ -59,9 +62,8 @@ impl App {
             return read_key_file(path);
         }
         match std::env::var("KAMKOR_KEY") {
-            Ok(v) if !v.trim().is_empty() => {
-                Key::parse(v.trim().as_bytes()).map_err(|_| CliError::new(ErrorCode::Crypto, "KEY_FORMAT").arg("source", "KAMKOR_KEY"))
-            }
+            Ok(v) if !v.trim().is_empty() => Key::parse(v.trim().as_bytes())
+                .map_err(|_| CliError::new(ErrorCode::Crypto, "KEY_FORMAT").arg("source", "KAMKOR_KEY")),
             _ => Err(CliError::new(ErrorCode::Crypto, "KEY_MISSING")),
         }
     }
@@ -78,13 +80,21 @@ impl App {
         }
         let key = self.key()?;
         let store = open_store(&self.dir)?;
-        Ok(Registry::open(Arc::new(store), &key, self.env())?)
+        Registry::open(Arc::new(store), &key, self.env()).map_err(|e| {
+            let missing = e.reason == "REGISTRY_MISSING";
+            let err = CliError::from(e);
+            if missing {
+                err.arg("path", self.dir.display())
+            } else {
+                err
+            }
+        })
     }
 
     /// Opens the registry and the session (`KAMKOR_SESSION`, else the session file).
     pub fn open_session(&self) -> CliResult<(Registry, Session)> {
-        let session = self.session()?;
-        Ok((self.open()?, session))
+        let reg = self.open()?;
+        Ok((reg, self.session()?))
     }
 
     /// The session token kept by `login`.
@@ -103,7 +113,8 @@ impl App {
 
 /// Opens (or creates) the sled store in a directory.
 pub fn open_store(dir: &Path) -> CliResult<SledStore> {
-    SledStore::open(dir).map_err(|e| CliError::new(ErrorCode::Storage, "STORE_OPEN").arg("path", dir.display()).arg("detail", e))
+    SledStore::open(dir)
+        .map_err(|e| CliError::new(ErrorCode::Storage, "STORE_OPEN").arg("path", dir.display()).arg("detail", e))
 }
 
 /// Reads a key file (64 hex digits).

@@ -10,14 +10,14 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "kamkor", version, about = "Registry of children and families in difficult life situations")]
 pub struct Cli {
-    /// The registry directory.
-    #[arg(long, global = true, env = "KAMKOR_REGISTRY", default_value = "./kamkor-data")]
-    pub registry: PathBuf,
-    /// A file holding the master key (64 hex digits). Otherwise the env KAMKOR_KEY is used.
-    #[arg(long, global = true, env = "KAMKOR_KEY_FILE")]
+    /// The registry directory [env: KAMKOR_REGISTRY; default: ./kamkor-data].
+    #[arg(long, global = true)]
+    pub registry: Option<PathBuf>,
+    /// A file holding the master key (64 hex digits) [env: KAMKOR_KEY_FILE; else the key itself in KAMKOR_KEY].
+    #[arg(long, global = true)]
     pub key_file: Option<PathBuf>,
-    /// Language of messages: ru, ky or en (default: from KAMKOR_LANG or the locale).
-    #[arg(long, global = true, env = "KAMKOR_LANG", value_parser = parse_lang)]
+    /// Language of messages: ru, ky or en [env: KAMKOR_LANG; else the locale; else en].
+    #[arg(long, global = true, value_parser = parse_lang)]
     pub lang: Option<Lang>,
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
@@ -391,6 +391,11 @@ pub struct DemoArgs {
     pub fresh: bool,
 }
 
+/// An environment variable, unless unset or blank.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}: use ru, ky or en"))
 }
@@ -400,7 +405,9 @@ fn parse_territory(s: &str) -> Result<TerritoryCode, String> {
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s.trim()).map(|d| d.with_timezone(&Utc)).map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)"))
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)"))
 }
 
 #[cfg(test)]

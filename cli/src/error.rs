@@ -21,6 +21,8 @@ pub struct CliError {
     pub args: Vec<(String, String)>,
     /// The process exit code.
     pub exit: u8,
+    /// Already shown to the user (only the exit code remains to give).
+    pub reported: bool,
 }
 
 /// Result alias.
@@ -39,7 +41,14 @@ pub fn exit_code(code: ErrorCode) -> u8 {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        CliError { code: e.code.as_str().to_string(), exit: exit_code(e.code), reason: e.reason, field: e.field, args: e.args }
+        CliError {
+            code: e.code.as_str().to_string(),
+            exit: exit_code(e.code),
+            reason: e.reason,
+            field: e.field,
+            args: e.args,
+            reported: false,
+        }
     }
 }
 
@@ -56,6 +65,7 @@ impl CliError {
             field: None,
             args: vec![("path".into(), path.display().to_string()), ("detail".into(), e.to_string())],
             exit: EXIT_OTHER,
+            reported: false,
         }
     }
     /// Adds a message argument.
@@ -66,6 +76,11 @@ impl CliError {
     /// Sets the field.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+    /// Marks the error as already shown.
+    pub fn reported(mut self) -> Self {
+        self.reported = true;
         self
     }
     /// Sets the exit code.
@@ -91,10 +106,14 @@ impl CliError {
 
     /// Prints the error: JSON on stdout with `--json`, else a localized line on stderr.
     pub fn report(&self, ui: &Ui) {
+        if self.reported {
+            return;
+        }
         let message = self.message(ui);
         if ui.json {
-            let v = json!({"error": {"code": self.code, "reason": self.reason, "field": self.field, "message": message}});
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            let v =
+                json!({"error": {"code": self.code, "reason": self.reason, "field": self.field, "message": message}});
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
             let mut line = format!("{}: {message} [{}/{}", ui.t("error-prefix"), self.code, self.reason);
             if let Some(f) = &self.field {

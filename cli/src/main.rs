@@ -5,6 +5,17 @@
 //! 2 usage; 3 access denied or not signed in; 4 invalid input; 5 not found;
 //! 6 conflict; 7 storage, key or profile problems.
 
+/// Prints a line on stdout; a closed pipe (`kamkor ... | head`) is not an error worth a panic.
+macro_rules! outln {
+    () => {
+        outln!("")
+    };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod app;
 mod args;
 mod commands;
@@ -19,9 +30,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    let ui = i18n::Ui { lang: cli.lang.unwrap_or_else(i18n::lang_from_env), json: cli.json };
+    let lang = cli.lang.or_else(|| args::env_var("KAMKOR_LANG").and_then(|v| kamkor_core::Lang::parse(&v)));
+    let ui = i18n::Ui { lang: lang.unwrap_or_else(i18n::lang_from_env), json: cli.json };
+    let key_file = cli.key_file.clone().or_else(|| args::env_var("KAMKOR_KEY_FILE").map(Into::into));
     let result = app::clock_from_env().and_then(|clock| {
-        let app = app::App { ui, dir: cli.registry.clone(), key_file: cli.key_file.clone(), clock };
+        let dir = cli
+            .registry
+            .clone()
+            .or_else(|| args::env_var("KAMKOR_REGISTRY").map(Into::into))
+            .unwrap_or_else(|| "./kamkor-data".into());
+        let app = app::App { ui, dir, key_file, clock };
         commands::run(&app, cli.command)
     });
     match result {

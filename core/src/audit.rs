@@ -1,8 +1,9 @@
 //! The audit log (ACC-7): append-only, hash-chained with a key only the registry holds.
 //!
 //! Each entry's MAC is HMAC-SHA256(audit key, previous MAC || entry JSON). Altering,
-//! removing, inserting or reordering entries breaks the chain; the head (last
-//! sequence and MAC) is also kept in the registry metadata so truncation shows.
+//! removing, inserting or reordering entries breaks the chain; the head (number of
+//! entries and the last MAC) is also kept in the registry metadata and, at every flush,
+//! in an anchor outside the store's log, so truncation shows.
 
 use crate::crypto::{chain_mac, Key};
 use chrono::{DateTime, Utc};
@@ -73,11 +74,12 @@ pub fn link(key: &Key, prev: &[u8; 32], entry: AuditEntry) -> (Link, [u8; 32]) {
 pub struct Break {
     /// The sequence position where the chain breaks.
     pub at: u64,
-    /// What is wrong: `UNREADABLE`, `SEQUENCE_GAP`, `PREVIOUS_MISMATCH`, `MAC_MISMATCH`, `HEAD_MISMATCH`.
+    /// What is wrong: `UNREADABLE`, `SEQUENCE_GAP`, `PREVIOUS_MISMATCH`, `MAC_MISMATCH`,
+    /// `HEAD_MISMATCH`, `ANCHOR_MISMATCH`, `ANCHOR_DAMAGED`, `TRUNCATED`.
     pub problem: String,
 }
 
-/// Checks links in order; `expected_seq` and `prev` carry the state between pages.
+/// Checks links in order; `next_seq` and `prev` carry the state between pages.
 #[derive(Debug)]
 pub struct Verifier<'a> {
     key: &'a Key,

@@ -91,7 +91,7 @@ impl Registry {
         let reg = Registry::open(target, master, env)?;
         reg.audit(AuditDraft {
             actor: None,
-            action: "restore",
+            action: "restore".into(),
             target: None,
             outcome: crate::audit::Outcome::Allowed,
             detail: Some(format!("sha256={}", summary.sha256)),

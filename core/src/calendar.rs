@@ -93,11 +93,15 @@ impl Calendar {
     pub fn from_toml(text: &str) -> Result<Calendar, Error> {
         let file: File = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1));
-            Error::new(ErrorCode::Profile, "PROFILE_SYNTAX").arg("line", line).arg("detail", e.message()).with_field(format!("line {line}"))
+            Error::new(ErrorCode::Profile, "PROFILE_SYNTAX")
+                .arg("line", line)
+                .arg("detail", e.message())
+                .with_field(format!("line {line}"))
         })?;
         let mut weekend = [false; 7];
         for (i, w) in file.calendar.weekend.iter().enumerate() {
-            let d = weekday(w).ok_or_else(|| bad("CALENDAR_BAD_DATE", format!("calendar.weekend[{i}]")).arg("value", w))?;
+            let d =
+                weekday(w).ok_or_else(|| bad("CALENDAR_BAD_DATE", format!("calendar.weekend[{i}]")).arg("value", w))?;
             weekend[d.num_days_from_monday() as usize] = true;
         }
         let mut years = BTreeMap::new();
@@ -275,8 +279,16 @@ mod tests {
         let cases = [
             ("[[years]]\nyear = 2026\nholidays = [\"2026-02-30\"]\n", "CALENDAR_BAD_DATE", "years[0].holidays[0]"),
             ("[[years]]\nyear = 2026\nholidays = [\"2027-01-01\"]\n", "CALENDAR_BAD_DATE", "years[0].holidays[0]"),
-            ("[[years]]\nyear = 2026\nholidays = [\"2026-05-02\"]\nworking_days = [\"2026-05-02\"]\n", "CALENDAR_OVERLAP", "years[0].working_days[0]"),
-            ("[[years]]\nyear = 2026\nworking_days = [\"2026-05-04\"]\n", "CALENDAR_BAD_DATE", "years[0].working_days[0]"),
+            (
+                "[[years]]\nyear = 2026\nholidays = [\"2026-05-02\"]\nworking_days = [\"2026-05-02\"]\n",
+                "CALENDAR_OVERLAP",
+                "years[0].working_days[0]",
+            ),
+            (
+                "[[years]]\nyear = 2026\nworking_days = [\"2026-05-04\"]\n",
+                "CALENDAR_BAD_DATE",
+                "years[0].working_days[0]",
+            ),
             ("[[years]]\nyear = 2026\n[[years]]\nyear = 2026\n", "CALENDAR_OVERLAP", "years[1].year"),
         ];
         for (tail, reason, field) in cases {

@@ -94,14 +94,20 @@ impl Error {
     }
     /// The message in a language (Fluent catalogs in `core/locales`).
     pub fn localized(&self, lang: Lang) -> String {
+        self.localized_in(i18n::catalog(), lang)
+    }
+
+    /// The message in a language from a host's catalog (core messages plus the host's own,
+    /// see [`i18n::Catalog::with_resources`]).
+    pub fn localized_in(&self, catalog: &i18n::Catalog, lang: Lang) -> String {
         let id = i18n::reason_message_id(&self.reason);
         let mut args: Vec<(&str, String)> = self.args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         args.push(("field", self.field.clone().unwrap_or_default()));
-        let text = i18n::catalog().message(lang, &id, &args);
+        let text = catalog.message(lang, &id, &args);
         if text == id {
             // No message for this reason: fall back to the generic one of its class.
             let generic = i18n::reason_message_id(self.code.as_str());
-            return i18n::catalog().message(lang, &generic, &args);
+            return catalog.message(lang, &generic, &args);
         }
         text
     }

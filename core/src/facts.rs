@@ -22,6 +22,8 @@ pub enum SubjectKind {
     Child,
     /// A family.
     Family,
+    /// A case (sealed with its child's data key).
+    Case,
 }
 
 /// The clear part of a stored fact.
@@ -91,6 +93,11 @@ pub enum FactBody {
         #[serde(default)]
         note: Option<String>,
     },
+    /// Something happened in a case.
+    Case {
+        /// The event.
+        event: crate::case::CaseEvent,
+    },
     /// The child joined a family, or left one (`None`).
     FamilyLinked {
         /// The family.
@@ -135,6 +142,11 @@ pub enum StateBody {
     Family {
         /// The current record.
         record: Family,
+    },
+    /// A case.
+    Case {
+        /// The case derived from its events.
+        record: crate::case::Case,
     },
 }
 

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
-pub mod calendar;
 pub mod backup;
+pub mod calendar;
+pub mod case;
 pub mod clock;
 pub mod crypto;
 pub mod error;
@@ -12,6 +14,7 @@ pub mod i18n;
 pub mod model;
 pub mod names;
 pub mod pin;
+pub mod plan;
 pub mod profile;
 pub mod registry;
 pub mod store;

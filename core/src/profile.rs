@@ -224,6 +224,9 @@ pub struct Profile {
     /// The case workflow (states, transitions, deadlines); profiles without one keep records only.
     #[serde(default)]
     pub workflow: Option<crate::workflow::WorkflowConfig>,
+    /// Plan rules, circumstance codes, assessment domains and agencies (WF-3).
+    #[serde(default)]
+    pub plan: Option<crate::plan::PlanConfig>,
 }
 
 /// The profile format this library reads.
@@ -233,12 +236,15 @@ pub const PROFILE_FORMAT: u32 = 1;
 pub const REQUIRED_VOCABULARIES: [&str; 6] =
     ["legal_status", "social_payment", "relation", "presence", "source", "family_circumstance"];
 
-const KYRGYZSTAN: &str = include_str!("../profiles/kyrgyzstan.toml");
+/// The shipped Kyrgyz profile as one TOML document: the profile proper and its plan
+/// rules (kept in two files for reading, concatenated here).
+pub const KYRGYZSTAN_TOML: &str =
+    concat!(include_str!("../profiles/kyrgyzstan.toml"), "\n", include_str!("../profiles/kyrgyzstan-plan.toml"));
 
 impl Profile {
     /// The shipped Kyrgyz profile (Cabinet decree No. 156 of 22 March 2023).
     pub fn kyrgyzstan() -> Result<Profile, Error> {
-        Profile::from_toml(KYRGYZSTAN)
+        Profile::from_toml(KYRGYZSTAN_TOML)
     }
 
     /// Parses and validates a profile; errors carry the line (parse errors) or the path (references).
@@ -273,9 +279,7 @@ impl Profile {
                         bad("PROFILE_DUPLICATE", format!("roles[{i}].grants[{j}]")).arg("code", g.action.name())
                     );
                 }
-                // Personal data must never be visible to a statistics-only role: a role that reads
-                // statistics may hold personal-data grants only explicitly, so nothing to check here;
-                // but administration actions are republic-wide or subtree, never narrowed to an org.
+                // Registry-wide administration (backups, configuration) is never narrowed to a territory.
                 if matches!(g.action, Action::Backup | Action::Configure) && g.territory != TerritoryScope::All {
                     return Err(
                         bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory")).arg("code", g.action.name())
@@ -296,11 +300,44 @@ impl Profile {
                 }
             }
         }
+        if !matches!(self.retention.action.as_str(), "archive" | "erase") {
+            return Err(bad("UNKNOWN_CODE", "retention.action".into())
+                .arg("code", &self.retention.action)
+                .arg("vocabulary", "archive|erase"));
+        }
         if self.security.max_failed_logins == 0 || self.security.session_hours <= 0 {
             return Err(bad("PROFILE_SCOPE", "security".into()).arg("code", "security"));
         }
+        let codes = |name: &str| -> Vec<&str> {
+            self.vocabularies.get(name).map(|v| v.iter().map(|t| t.code.as_str()).collect()).unwrap_or_default()
+        };
+        if let Some(plan) = &self.plan {
+            plan.validate(&codes("legal_status")).map_err(|e| {
+                Error::new(ErrorCode::Profile, e.code())
+                    .with_field(e.path().unwrap_or("plan"))
+                    .arg("code", e.value().unwrap_or_default())
+                    .arg("detail", e.detail())
+            })?;
+        }
         if let Some(w) = &self.workflow {
             w.validate()?;
+            let plan = self.plan.as_ref().ok_or_else(|| bad("PROFILE_MISSING", "plan".into()).arg("code", "plan"))?;
+            for (i, d) in w.derive.iter().enumerate() {
+                let path = format!("workflow.derive[{i}]");
+                if plan.circumstance(&d.circumstance).is_none() {
+                    return Err(bad("PROFILE_UNKNOWN_REF", format!("{path}.circumstance")).arg("code", &d.circumstance));
+                }
+                for (j, l) in d.legal_status.iter().enumerate() {
+                    if !codes("legal_status").contains(&l.as_str()) {
+                        return Err(bad("PROFILE_UNKNOWN_REF", format!("{path}.legal_status[{j}]")).arg("code", l));
+                    }
+                }
+                for (j, p) in d.parent_presence.iter().enumerate() {
+                    if !codes("presence").contains(&p.as_str()) {
+                        return Err(bad("PROFILE_UNKNOWN_REF", format!("{path}.parent_presence[{j}]")).arg("code", p));
+                    }
+                }
+            }
             for name in ["inclusion_ground", "exit_ground", "document_kind"] {
                 if self.vocabularies.get(name).is_none_or(Vec::is_empty) {
                     return Err(bad("PROFILE_MISSING", format!("vocabularies.{name}")).arg("code", name));

@@ -181,6 +181,16 @@ pub fn hash_password(
         .map_err(|e| Error::new(ErrorCode::Crypto, "HASH_FAILED").arg("detail", e))
 }
 
+/// Spends the time of one verification with the profile's parameters (for unknown
+/// logins, so timing does not tell them from wrong passwords).
+pub fn burn(password: &str, sec: &Security) {
+    if let Ok(a) = argon(sec) {
+        let salt = [0u8; 16];
+        let mut out = [0u8; 32];
+        let _ = a.hash_password_into(password.as_bytes(), &salt, &mut out);
+    }
+}
+
 /// Checks a password against a stored hash (its own parameters are used).
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)

@@ -97,6 +97,49 @@ pub struct Deadline {
     pub label: Label,
 }
 
+/// Derives a circumstance from the registry's record of the child (not only from the
+/// assessment): all given conditions must hold. Data, so owners extend it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeriveRule {
+    /// The circumstance code produced.
+    pub circumstance: String,
+    /// The child's legal status is one of these.
+    #[serde(default)]
+    pub legal_status: Vec<String>,
+    /// The child has no PIN.
+    #[serde(default)]
+    pub no_pin: Option<bool>,
+    /// The child has (or has not) a disability.
+    #[serde(default)]
+    pub disability: Option<bool>,
+    /// A parent (mother or father) has one of these presence codes.
+    #[serde(default)]
+    pub parent_presence: Vec<String>,
+    /// With `parent_presence`: every recorded parent must have one of them (at least one recorded).
+    #[serde(default)]
+    pub all_parents: bool,
+    /// The child's open-ended needs contain this key.
+    #[serde(default)]
+    pub need: Option<String>,
+}
+
+impl DeriveRule {
+    /// Whether the record meets every condition.
+    pub fn matches(&self, c: &crate::model::Child) -> bool {
+        let parents: Vec<&crate::model::Relative> =
+            c.relatives.iter().filter(|r| r.relation == "mother" || r.relation == "father").collect();
+        let has = |r: &&crate::model::Relative| self.parent_presence.contains(&r.presence);
+        let presence_ok = self.parent_presence.is_empty()
+            || if self.all_parents { !parents.is_empty() && parents.iter().all(has) } else { parents.iter().any(has) };
+        (self.legal_status.is_empty() || self.legal_status.contains(&c.legal_status))
+            && self.no_pin.is_none_or(|v| v == c.pin.is_none())
+            && self.disability.is_none_or(|v| v == c.disability.present)
+            && presence_ok
+            && self.need.as_ref().is_none_or(|k| c.needs.contains_key(k))
+    }
+}
+
 /// The workflow section of a profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,6 +159,9 @@ pub struct WorkflowConfig {
     /// Deadlines.
     #[serde(default)]
     pub deadlines: Vec<Deadline>,
+    /// Circumstances derived from the child's record for plan generation.
+    #[serde(default)]
+    pub derive: Vec<DeriveRule>,
 }
 
 fn bad(reason: &str, path: String) -> Error {
@@ -142,14 +188,18 @@ impl WorkflowConfig {
             }
             for (j, f) in t.from.iter().enumerate() {
                 if !known(f) {
-                    return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].from[{j}]")).arg("code", f));
+                    return Err(
+                        bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].from[{j}]")).arg("code", f)
+                    );
                 }
             }
             if t.to != "@previous" && !known(&t.to) {
                 return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].to")).arg("code", &t.to));
             }
             if !matches!(t.action, Action::Write | Action::Approve) {
-                return Err(bad("PROFILE_SCOPE", format!("workflow.transitions[{i}].action")).arg("code", t.action.name()));
+                return Err(
+                    bad("PROFILE_SCOPE", format!("workflow.transitions[{i}].action")).arg("code", t.action.name())
+                );
             }
         }
         for (i, d) in self.deadlines.iter().enumerate() {
@@ -191,26 +241,37 @@ impl WorkflowConfig {
     }
 
     /// Where a transition leads from `state`, or `CONFLICT/TRANSITION_NOT_ALLOWED`.
-    pub fn target(&self, transition: &str, state: &str, previous: Option<&str>) -> Result<(&Transition, String), Error> {
-        let t = self
-            .transition(transition)
-            .ok_or_else(|| Error::validation("UNKNOWN_CODE", "transition").arg("code", transition).arg("vocabulary", "transitions"))?;
+    pub fn target(
+        &self,
+        transition: &str,
+        state: &str,
+        previous: Option<&str>,
+    ) -> Result<(&Transition, String), Error> {
+        let t = self.transition(transition).ok_or_else(|| {
+            Error::validation("UNKNOWN_CODE", "transition").arg("code", transition).arg("vocabulary", "transitions")
+        })?;
         if !t.from.iter().any(|f| f == state) {
-            return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED").arg("code", transition).arg("state", state));
+            return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED")
+                .arg("code", transition)
+                .arg("state", state));
         }
         let to = if t.to == "@previous" { previous.unwrap_or(state).to_string() } else { t.to.clone() };
         Ok((t, to))
     }
 
     /// The deadline of a state for a case opened a given way, and when it falls.
-    pub fn due(&self, state: &str, opening: &str, entered: DateTime<Utc>, calendar: &Calendar) -> Option<(&Deadline, DateTime<Utc>)> {
+    pub fn due(
+        &self,
+        state: &str,
+        opening: &str,
+        entered: DateTime<Utc>,
+        calendar: &Calendar,
+    ) -> Option<(&Deadline, DateTime<Utc>)> {
         if self.state(state).is_some_and(|s| s.is_final) {
             return None;
         }
-        let d = self
-            .deadlines
-            .iter()
-            .find(|d| d.state == state && d.opening.as_deref().is_none_or(|o| o == opening))?;
+        let d =
+            self.deadlines.iter().find(|d| d.state == state && d.opening.as_deref().is_none_or(|o| o == opening))?;
         let at = match (d.hours, d.working_days) {
             (Some(h), _) => entered + Duration::hours(i64::from(h)),
             (None, Some(n)) => end_of_day(calendar.add_working_days(entered.date_naive(), n)),

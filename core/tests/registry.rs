@@ -269,7 +269,10 @@ fn classifier_adds_ayil_aimaks_persistently() {
 41708206801000,ayil_aimak,41708206000000,Ат-Башинский а/а,Ат-Башы а/а,At-Bashy a/a\n\
 41708206802000,ayil_aimak,41708206000000,Бирдикский а/а,Бирдик а/а,Birdik a/a\n";
     {
-        let mut f = Fixture::new_in(std::sync::Arc::new(kamkor_core::store::SledStore::open(dir.path()).expect("sled")), &cheap(KG));
+        let mut f = Fixture::new_in(
+            std::sync::Arc::new(kamkor_core::store::SledStore::open(dir.path()).expect("sled")),
+            &cheap(KG),
+        );
         let spec = f.session("spec", "specialist", CHUI, "111");
         let e = f.reg.load_classifier(&spec, csv.as_bytes(), date("2026-01-01")).expect_err("not for specialists");
         assert_eq!(e.reason, "NO_PERMISSION");
@@ -279,7 +282,10 @@ fn classifier_adds_ayil_aimaks_persistently() {
         assert_eq!((e.reason.as_str(), e.field.as_deref()), ("TERRITORY_UNKNOWN_PARENT", Some("line 4")));
         let s = f.reg.load_classifier(&admin, csv.as_bytes(), date("2026-01-01")).expect("load");
         assert_eq!(s.added, 2);
-        let r = f.reg.register_child(&spec, child("Асанова", "Айгүл", None, "41708206801000")).expect("child in an ayil aimak");
+        let r = f
+            .reg
+            .register_child(&spec, child("Асанова", "Айгүл", None, "41708206801000"))
+            .expect("child in an ayil aimak");
         let _ = r;
     }
     let store = std::sync::Arc::new(kamkor_core::store::SledStore::open(dir.path()).expect("sled"));

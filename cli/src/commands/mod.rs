@@ -1,11 +1,13 @@
 //! The commands, and helpers they share.
 
-mod audit;
+pub mod audit;
 mod children;
 mod families;
 mod render;
 mod setup;
 mod users;
+
+pub use setup::KYRGYZSTAN_PROFILE;
 
 use crate::app::App;
 use crate::args::Command;

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The shipped Kyrgyz profile, verbatim (comments included) so a registry keeps the exact text.
-pub const KYRGYZSTAN_PROFILE: &str = include_str!("../../../core/profiles/kyrgyzstan.toml");
+pub const KYRGYZSTAN_PROFILE: &str = kamkor_core::profile::KYRGYZSTAN_TOML;
 
 /// The text of a profile: `kyrgyzstan` or a path to a TOML file.
 pub fn profile_text(spec: &str) -> CliResult<String> {
@@ -74,9 +74,8 @@ pub fn init(app: &App, a: InitArgs) -> CliResult {
         app::write_private_new(path, key.to_hex().as_bytes()).map_err(|e| key_file_error(path, &e))?;
     }
     let created_dir = !app.dir.exists();
-    let result = app::open_store(&app.dir).and_then(|store| {
-        Registry::create(Arc::new(store), &text, &key, app.env(), admin).map_err(CliError::from)
-    });
+    let result = app::open_store(&app.dir)
+        .and_then(|store| Registry::create(Arc::new(store), &text, &key, app.env(), admin).map_err(CliError::from));
     let reg = match result {
         Ok(r) => r,
         Err(e) => {
@@ -102,11 +101,20 @@ pub fn init(app: &App, a: InitArgs) -> CliResult {
             "key_file": key_file,
         }));
     }
-    println!("{}", ui.ta("init-done", &[("path", app.dir.display().to_string()), ("profile", reg.profile().profile.name.get(ui.lang).to_string())]));
+    outln!(
+        "{}",
+        ui.ta(
+            "init-done",
+            &[
+                ("path", app.dir.display().to_string()),
+                ("profile", reg.profile().profile.name.get(ui.lang).to_string())
+            ]
+        )
+    );
     if let Some(k) = &key_file {
-        println!("{}", ui.ta("init-key-file", &[("path", k.clone())]));
+        outln!("{}", ui.ta("init-key-file", &[("path", k.clone())]));
     }
-    println!("{}", ui.ta("init-next", &[("login", a.admin_login)]));
+    outln!("{}", ui.ta("init-next", &[("login", a.admin_login)]));
     Ok(())
 }
 
@@ -132,7 +140,7 @@ pub fn profile(app: &App, cmd: ProfileCmd) -> CliResult {
         }));
     }
     let ui = &app.ui;
-    println!(
+    outln!(
         "{}",
         ui.ta(
             "profile-ok",
@@ -147,10 +155,12 @@ pub fn profile(app: &App, cmd: ProfileCmd) -> CliResult {
             ]
         )
     );
+    let mut t = Table::new(ui, &["col-code", "col-role", "col-grants"]);
     for r in &p.roles {
         let grants: Vec<&str> = r.grants.iter().map(|g| g.action.name()).collect();
-        println!("  {:<20} {}  [{}]", r.id, r.label.get(ui.lang), grants.join(", "));
+        t.row(vec![r.id.clone(), r.label.get(ui.lang).to_string(), grants.join(", ")]);
     }
+    t.print();
     Ok(())
 }
 
@@ -183,7 +193,11 @@ pub fn territory(app: &App, cmd: TerritoryCmd) -> CliResult {
     }
     let mut table = Table::new(ui, &["col-code", "col-name", "col-kind"]);
     for (d, t) in rows {
-        table.row(vec![t.code.to_string(), format!("{}{}", "  ".repeat(d), t.name(ui.code())), kind_label(ui, &t.kind)]);
+        table.row(vec![
+            t.code.to_string(),
+            format!("{}{}", "  ".repeat(d), t.name(ui.code())),
+            kind_label(ui, &t.kind),
+        ]);
     }
     table.print();
     Ok(())
@@ -201,7 +215,8 @@ fn kind_label(ui: &crate::i18n::Ui, kind: &str) -> String {
 /// `kamkor backup FILE`.
 pub fn backup(app: &App, file: &Path) -> CliResult {
     let (reg, session) = app.open_session()?;
-    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(file).map_err(|e| key_file_error(file, &e))?;
+    let f =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(file).map_err(|e| key_file_error(file, &e))?;
     let mut w = std::io::BufWriter::new(f);
     let summary = match reg.backup(&session, &mut w) {
         Ok(s) => s,
@@ -215,11 +230,18 @@ pub fn backup(app: &App, file: &Path) -> CliResult {
         return print_json(&json!({"file": file.display().to_string(), "summary": summary}));
     }
     let ui = &app.ui;
-    println!(
+    outln!(
         "{}",
-        ui.ta("backup-done", &[("path", file.display().to_string()), ("records", summary.records.to_string()), ("bytes", summary.bytes.to_string())])
+        ui.ta(
+            "backup-done",
+            &[
+                ("path", file.display().to_string()),
+                ("records", summary.records.to_string()),
+                ("bytes", summary.bytes.to_string())
+            ]
+        )
     );
-    println!("SHA-256: {}", summary.sha256);
+    outln!("SHA-256: {}", summary.sha256);
     Ok(())
 }
 
@@ -232,7 +254,8 @@ pub fn restore(app: &App, file: &Path) -> CliResult {
     let f = std::fs::File::open(file).map_err(|e| CliError::io("FILE_UNREADABLE", file, &e))?;
     let mut r = std::io::BufReader::new(f);
     let existed = app.dir.exists();
-    let result = app::open_store(&app.dir).and_then(|store| Registry::restore(Arc::new(store), &mut r, &key, app.env()).map_err(CliError::from));
+    let result = app::open_store(&app.dir)
+        .and_then(|store| Registry::restore(Arc::new(store), &mut r, &key, app.env()).map_err(CliError::from));
     let (reg, summary) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -248,10 +271,17 @@ pub fn restore(app: &App, file: &Path) -> CliResult {
         return print_json(&json!({"registry": app.dir.display().to_string(), "summary": summary}));
     }
     let ui = &app.ui;
-    println!(
+    outln!(
         "{}",
-        ui.ta("restore-done", &[("path", app.dir.display().to_string()), ("records", summary.records.to_string()), ("sha", summary.sha256.clone())])
+        ui.ta(
+            "restore-done",
+            &[
+                ("path", app.dir.display().to_string()),
+                ("records", summary.records.to_string()),
+                ("sha", summary.sha256.clone())
+            ]
+        )
     );
-    println!("{}", ui.t("restore-next"));
+    outln!("{}", ui.t("restore-next"));
     Ok(())
 }

@@ -21,7 +21,7 @@ pub fn login(app: &App, a: LoginArgs) -> CliResult {
         if ui.json {
             return print_json(&json!({"token": session.token(), "user": info}));
         }
-        println!("{}", session.token());
+        outln!("{}", session.token());
         return Ok(());
     }
     let path = app.dir.join(SESSION_FILE);
@@ -30,7 +30,10 @@ pub fn login(app: &App, a: LoginArgs) -> CliResult {
         return print_json(&json!({"session_file": path.display().to_string(), "user": info}));
     }
     let role = role_label(reg.profile(), &info.role, ui.lang);
-    println!("{}", ui.ta("login-done", &[("name", info.full_name.clone()), ("login", info.login.clone()), ("role", role)]));
+    outln!(
+        "{}",
+        ui.ta("login-done", &[("name", info.full_name.clone()), ("login", info.login.clone()), ("role", role)])
+    );
     Ok(())
 }
 
@@ -45,7 +48,7 @@ pub fn logout(app: &App) -> CliResult {
     if app.ui.json {
         return print_json(&json!({"signed_out": true}));
     }
-    println!("{}", app.ui.t("logout-done"));
+    outln!("{}", app.ui.t("logout-done"));
     Ok(())
 }
 
@@ -89,7 +92,11 @@ pub fn user(app: &App, cmd: UserCmd) -> CliResult {
 
 fn add(app: &App, a: UserAddArgs) -> CliResult {
     let (reg, session) = app.open_session()?;
-    let password = if a.external_login { password::given(&a.password)? } else { Some(password::obtain(&a.password, &app.ui, true)?) };
+    let password = if a.external_login {
+        password::given(&a.password)?
+    } else {
+        Some(password::obtain(&a.password, &app.ui, true)?)
+    };
     let today = app.today();
     let valid_from = a.valid_from.unwrap_or(today);
     let user = NewUser {
@@ -105,7 +112,9 @@ fn add(app: &App, a: UserAddArgs) -> CliResult {
         territory: a.territory,
         role: a.role,
         valid_from,
-        valid_until: a.valid_until.unwrap_or_else(|| valid_from.checked_add_months(Months::new(12)).unwrap_or(valid_from)),
+        valid_until: a
+            .valid_until
+            .unwrap_or_else(|| valid_from.checked_add_months(Months::new(12)).unwrap_or(valid_from)),
         password,
         external_login: a.external_login,
     };
@@ -113,7 +122,7 @@ fn add(app: &App, a: UserAddArgs) -> CliResult {
     if app.ui.json {
         return print_json(&info);
     }
-    println!("{}", app.ui.ta("user-added", &[("login", info.login.clone()), ("id", info.id.clone())]));
+    outln!("{}", app.ui.ta("user-added", &[("login", info.login.clone()), ("id", info.id.clone())]));
     print_user(app, &reg, &info);
     Ok(())
 }
@@ -125,7 +134,10 @@ fn list(app: &App) -> CliResult {
     if ui.json {
         return print_json(&users);
     }
-    let mut t = Table::new(ui, &["col-login", "col-name", "col-role", "col-territory", "col-agency", "col-term", "col-status", "col-id"]);
+    let mut t = Table::new(
+        ui,
+        &["col-login", "col-full-name", "col-role", "col-territory", "col-agency", "col-term", "col-status", "col-id"],
+    );
     for u in &users {
         t.row(vec![
             u.login.clone(),
@@ -139,7 +151,7 @@ fn list(app: &App) -> CliResult {
         ]);
     }
     t.print();
-    println!("{}", ui.ta("users-total", &[("count", users.len().to_string())]));
+    outln!("{}", ui.ta("users-total", &[("count", users.len().to_string())]));
     Ok(())
 }
 
@@ -155,6 +167,6 @@ fn revoke(app: &App, user: &str, reason: &str) -> CliResult {
     if app.ui.json {
         return print_json(&info);
     }
-    println!("{}", app.ui.ta("user-revoked", &[("login", info.login.clone()), ("id", info.id.clone())]));
+    outln!("{}", app.ui.ta("user-revoked", &[("login", info.login.clone()), ("id", info.id.clone())]));
     Ok(())
 }

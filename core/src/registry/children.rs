@@ -148,7 +148,7 @@ impl Registry {
                 .check_term("source", &item.provenance.source, "provenance.source")
                 .map_err(|e| row(i, e))?;
             let target = crate::access::Target { territory: &item.record.identified_in, organization: &org };
-            self.authorize(&actor, Action::Write, Some(&target), "child.register", None)?;
+            self.authorize(&actor, Action::Write, Some(&target), "child.register", None).map_err(|e| row(i, e))?;
             if let Some(pin) = &item.record.pin {
                 if !pins_in_batch.insert(pin.clone()) {
                     return Err(row(i, Error::new(ErrorCode::Conflict, "DUPLICATE_PIN").with_field("pin")));
@@ -264,20 +264,10 @@ impl Registry {
         action: Action,
         op: &'static str,
     ) -> Result<(StateHeader, Child, Option<SubjectId>), Error> {
-        let Some((h, bytes)) = self.state_header(id)? else {
+        let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
             self.authorize(actor, action, None, op, Some(id.to_string()))?;
-            self.audit(AuditDraft {
-                actor: Some(actor.user.id.clone()),
-                action: op,
-                target: Some(id.to_string()),
-                outcome: crate::audit::Outcome::Failed { reason: "NOT_FOUND".into() },
-                detail: None,
-            })?;
-            return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", id));
+            return Err(self.not_found(actor, op, id, "CHILD_NOT_FOUND"));
         };
-        if h.kind != SubjectKind::Child {
-            return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", id));
-        }
         self.authorize(actor, action, Some(&Self::target_of(&h)), op, Some(id.to_string()))?;
         let key = self.subject_key(id)?;
         match self.open_state(id, &bytes, &key)? {
@@ -458,10 +448,7 @@ impl Registry {
             return Err(Error::validation("REQUIRED", "changes"));
         }
         let ctx = self.context();
-        ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
-        if provenance.received_on > ctx.today {
-            return Err(Error::validation("DATE_IN_FUTURE", "provenance.received_on"));
-        }
+        self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
         if new.pin != old.pin {
@@ -506,8 +493,9 @@ impl Registry {
     /// The full history of a record: every fact, oldest first (REG-4).
     pub fn history(&self, session: &Session, id: &SubjectId) -> Result<Vec<HistoryEntry>, Error> {
         let actor = self.actor(session)?;
-        let Some((h, _)) = self.state_header(id)? else {
-            return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", id));
+        let Some((h, _)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
+            self.authorize(&actor, Action::Read, None, "child.history", Some(id.to_string()))?;
+            return Err(self.not_found(&actor, "child.history", id, "CHILD_NOT_FOUND"));
         };
         self.authorize(&actor, Action::Read, Some(&Self::target_of(&h)), "child.history", Some(id.to_string()))?;
         let key = self.subject_key(id)?;
@@ -531,7 +519,8 @@ impl Registry {
         Ok(out)
     }
 
-    /// Children in the actor's read scope, optionally under a territory: ids, in territory order.
+    /// Children in the actor's read scope, optionally under a territory: the total and one page
+    /// of views (`offset`, `limit`), in territory order.
     pub fn list_children(
         &self,
         session: &Session,

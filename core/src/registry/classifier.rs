@@ -34,7 +34,12 @@ impl Registry {
     /// Loads a territory classifier (CSV: `soate,kind,parent,name_ru,name_ky,name_en[,valid_from,valid_to]`)
     /// effective from a date. All-or-nothing; errors name the line. Needs `configure`.
     /// The new levels apply to this registry handle and to every later open.
-    pub fn load_classifier(&mut self, session: &Session, csv: &[u8], effective: NaiveDate) -> Result<LoadSummary, Error> {
+    pub fn load_classifier(
+        &mut self,
+        session: &Session,
+        csv: &[u8],
+        effective: NaiveDate,
+    ) -> Result<LoadSummary, Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Configure, None, "territory.load", None)?;
         let mut next = self.territories.clone();
@@ -45,7 +50,11 @@ impl Registry {
         let mut b = Batch::new();
         b.put(Tree::Meta, [PREFIX, format!("{n:08}").as_bytes()].concat(), value);
         let detail = format!("added={} unchanged={} closed={}", summary.added, summary.unchanged, summary.closed);
-        self.commit(b, Vec::new(), vec![AuditDraft::allowed(&actor.user.id, "territory.load", None).with_detail(detail)])?;
+        self.commit(
+            b,
+            Vec::new(),
+            vec![AuditDraft::allowed(&actor.user.id, "territory.load", None).with_detail(detail)],
+        )?;
         self.territories = next;
         Ok(summary)
     }

@@ -42,7 +42,7 @@ impl Registry {
         let actor = self.actor(session)?;
         let ctx = self.context();
         family.validate(&ctx)?;
-        ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
+        self.check_provenance(&provenance)?;
         let org = actor.user.data.agency_inn.clone();
         self.authorize(
             &actor,
@@ -90,7 +90,7 @@ impl Registry {
         let actor = self.actor(session)?;
         let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
             self.authorize(&actor, action, None, op, Some(id.to_string()))?;
-            return Err(Error::new(ErrorCode::NotFound, "FAMILY_NOT_FOUND").arg("id", id));
+            return Err(self.not_found(&actor, op, id, "FAMILY_NOT_FOUND"));
         };
         self.authorize(&actor, action, Some(&Self::target_of(&h)), op, Some(id.to_string()))?;
         let key = self.subject_key(id)?;
@@ -139,11 +139,14 @@ impl Registry {
         base_version: Option<u64>,
     ) -> Result<FamilyView, Error> {
         let (actor, h, old) = self.load_family(session, id, Action::Write, "family.update")?;
-        if base_version.is_some_and(|v| v != h.version) {
-            return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION").arg("found", h.version));
+        if let Some(v) = base_version.filter(|v| *v != h.version) {
+            return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION").arg("expected", v).arg("found", h.version));
+        }
+        if changes.is_empty() {
+            return Err(Error::validation("REQUIRED", "changes"));
         }
         let ctx = self.context();
-        ctx.profile.check_term("source", &provenance.source, "provenance.source")?;
+        self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
         let key = self.subject_key(id)?;
@@ -190,16 +193,17 @@ impl Registry {
     ) -> Result<(), Error> {
         let actor = self.actor(session)?;
         let Some((ch, bytes)) = self.state_header(child)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
-            return Err(Error::new(ErrorCode::NotFound, "CHILD_NOT_FOUND").arg("id", child));
+            self.authorize(&actor, Action::Write, None, "family.link", Some(child.to_string()))?;
+            return Err(self.not_found(&actor, "family.link", child, "CHILD_NOT_FOUND"));
         };
         self.authorize(&actor, Action::Write, Some(&Self::target_of(&ch)), "family.link", Some(child.to_string()))?;
         if let Some(f) = family {
             let Some((fh, _)) = self.state_header(f)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
-                return Err(Error::new(ErrorCode::NotFound, "FAMILY_NOT_FOUND").arg("id", f));
+                return Err(self.not_found(&actor, "family.link", f, "FAMILY_NOT_FOUND"));
             };
             self.authorize(&actor, Action::Write, Some(&Self::target_of(&fh)), "family.link", Some(f.to_string()))?;
         }
-        self.context().profile.check_term("source", &provenance.source, "provenance.source")?;
+        self.check_provenance(&provenance)?;
         let key = self.subject_key(child)?;
         let (h, body) = self.open_state(child, &bytes, &key)?;
         let StateBody::Child { record, family: current } = body else {

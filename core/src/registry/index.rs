@@ -14,6 +14,8 @@ pub(crate) const BIRTH: u8 = b'D';
 pub(crate) const TERRITORY: u8 = b'T';
 pub(crate) const SUBJECT_FACT: u8 = b'S';
 pub(crate) const FAMILY_CHILD: u8 = b'F';
+pub(crate) const CHILD_CASE: u8 = b'C';
+pub(crate) const DUE: u8 = b'Q';
 
 pub(crate) fn blind_key(tag: u8, blind: &[u8; 16], id: &SubjectId) -> Vec<u8> {
     let mut k = Vec::with_capacity(33);
@@ -60,6 +62,13 @@ pub(crate) fn family_child(family: &SubjectId, child: &SubjectId) -> Vec<u8> {
     let mut k = vec![FAMILY_CHILD];
     k.extend_from_slice(&family.0);
     k.extend_from_slice(&child.0);
+    k
+}
+
+pub(crate) fn child_case(child: &SubjectId, case: &SubjectId) -> Vec<u8> {
+    let mut k = vec![CHILD_CASE];
+    k.extend_from_slice(&child.0);
+    k.extend_from_slice(&case.0);
     k
 }
 

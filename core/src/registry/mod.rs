@@ -3,16 +3,22 @@
 //! facts, and an audit entry, refusals included.
 
 mod audit_ops;
+mod cases;
 mod children;
 mod classifier;
+mod due;
 mod families;
 mod index;
+mod plans;
 mod sessions;
 mod users_ops;
 
 pub use audit_ops::{AuditReport, DeniedAttempt};
+pub use cases::{CaseView, OpenCase, TransitionRequest};
 pub use children::{ChildView, DuplicateCandidate, HistoryEntry, Match, NewChild, Registered, SearchQuery};
+pub use due::{DueItem, DueKind, DueQuery};
 pub use families::FamilyView;
+pub use plans::{MeasureUpdate, PlanProposal};
 pub use sessions::{ExternalPrincipal, Session};
 
 use crate::access::{self, DenyReason, Principal, Target};
@@ -94,6 +100,8 @@ pub struct Registry {
     store: Arc<dyn Store>,
     profile: Profile,
     territories: Territories,
+    /// The working-day calendar of the profile's workflow (Kyrgyz when it names none).
+    calendar: crate::calendar::Calendar,
     keys: KeySet,
     clock: Arc<dyn Clock>,
     origin: String,
@@ -142,17 +150,28 @@ impl Registry {
         b.put(Tree::Meta, META_PROFILE, profile_toml.as_bytes().to_vec());
         store.apply(b).map_err(st)?;
         let territories = profile.territories()?;
+        let calendar = profile_calendar(&profile)?;
         let reg = Registry {
             store,
             profile,
             territories,
+            calendar,
             keys,
             clock,
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact: 0, next_audit: 0, head: audit::GENESIS } }),
             anchor_frozen: false,
         };
-        reg.create_first_admin(first_admin)?;
+        if let Err(e) = reg.create_first_admin(first_admin) {
+            // Nothing else was written: remove the metadata so the store stays empty.
+            let mut undo = Batch::new();
+            for k in [META_FORMAT, META_SALT, META_CHECK, META_ORIGIN, META_PROFILE] {
+                undo.delete(Tree::Meta, k.to_vec());
+            }
+            reg.store.apply(undo).map_err(st)?;
+            reg.anchor_frozen_set();
+            return Err(e);
+        }
         reg.store.flush().map_err(st)?;
         Ok(reg)
     }
@@ -197,11 +216,13 @@ impl Registry {
             None => (0, audit::GENESIS),
         };
         let anchor_frozen = !anchor_matches(store.as_ref())?;
+        let calendar = profile_calendar(&profile)?;
         let Env { clock, rng } = env;
         Ok(Registry {
             store,
             profile,
             territories,
+            calendar,
             keys,
             clock,
             origin,
@@ -237,6 +258,35 @@ impl Registry {
         let mut anchor = inner.counters.next_audit.to_be_bytes().to_vec();
         anchor.extend_from_slice(&inner.counters.head);
         self.store.write_anchor(&anchor).map_err(st)
+    }
+
+    /// Stops this handle from writing an anchor (used when creation was undone).
+    fn anchor_frozen_set(mut self) {
+        self.anchor_frozen = true;
+    }
+
+    /// Checks a provenance: a known source, received not in the future.
+    pub(crate) fn check_provenance(&self, p: &crate::facts::Provenance) -> Result<(), Error> {
+        self.profile.check_term("source", &p.source, "provenance.source")?;
+        if p.received_on > self.clock.today() {
+            return Err(Error::validation("DATE_IN_FUTURE", "provenance.received_on").arg("date", p.received_on));
+        }
+        Ok(())
+    }
+
+    /// Audits an attempt on a record that does not exist, and returns the error.
+    pub(crate) fn not_found(&self, actor: &Actor, op: &str, id: &SubjectId, reason: &str) -> Error {
+        let draft = AuditDraft {
+            actor: Some(actor.user.id.clone()),
+            action: op.to_string(),
+            target: Some(id.to_string()),
+            outcome: Outcome::Failed { reason: "NOT_FOUND".into() },
+            detail: None,
+        };
+        match self.audit(draft) {
+            Ok(()) => Error::new(ErrorCode::NotFound, reason).arg("id", id),
+            Err(e) => e,
+        }
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -297,7 +347,7 @@ impl Registry {
                 seq: next_audit,
                 time: now,
                 actor: d.actor,
-                action: d.action.to_string(),
+                action: d.action,
                 target: d.target,
                 outcome: d.outcome,
                 detail: d.detail,
@@ -357,13 +407,22 @@ impl Registry {
 
     /// A new subject: id and data key (wrapped into the batch).
     pub(crate) fn new_subject(&self, batch: &mut Batch) -> Result<(SubjectId, Key), Error> {
+        let (id, key) = {
+            let mut inner = self.lock()?;
+            let mut id = [0u8; 16];
+            inner.rng.fill_bytes(&mut id);
+            (SubjectId(id), Key::generate(&mut inner.rng))
+        };
+        self.wrap_key(batch, &id, &key)?;
+        Ok((id, key))
+    }
+
+    /// Stores a data key for a subject, wrapped by the key-encryption key.
+    pub(crate) fn wrap_key(&self, batch: &mut Batch, id: &SubjectId, key: &Key) -> Result<(), Error> {
         let mut inner = self.lock()?;
-        let mut id = [0u8; 16];
-        inner.rng.fill_bytes(&mut id);
-        let key = Key::generate(&mut inner.rng);
-        let wrapped = crypto::seal(&self.keys.kek, &id, key.as_bytes(), &mut inner.rng);
-        batch.put(Tree::Keys, id.to_vec(), wrapped);
-        Ok((SubjectId(id), key))
+        let wrapped = crypto::seal(&self.keys.kek, &id.0, key.as_bytes(), &mut inner.rng);
+        batch.put(Tree::Keys, id.0.to_vec(), wrapped);
+        Ok(())
     }
 
     /// The data key of a subject; `NOT_FOUND/ERASED` when it was destroyed.
@@ -445,6 +504,11 @@ impl Registry {
     }
 }
 
+fn profile_calendar(profile: &Profile) -> Result<crate::calendar::Calendar, Error> {
+    let name = profile.workflow.as_ref().map_or("kg", |w| w.calendar.as_str());
+    crate::calendar::Calendar::builtin(name)
+}
+
 /// Whether the anchor (if any) names an entry the store has, with the same MAC.
 fn anchor_matches(store: &dyn Store) -> Result<bool, Error> {
     let Some(a) = store.read_anchor().map_err(st)? else { return Ok(true) };
@@ -485,20 +549,26 @@ pub(crate) struct PendingFact<'a> {
 /// An audit entry to append in a commit.
 pub(crate) struct AuditDraft {
     pub actor: Option<String>,
-    pub action: &'static str,
+    pub action: String,
     pub target: Option<String>,
     pub outcome: Outcome,
     pub detail: Option<String>,
 }
 
 impl AuditDraft {
-    pub(crate) fn allowed(actor: &str, action: &'static str, target: Option<String>) -> Self {
-        AuditDraft { actor: Some(actor.to_string()), action, target, outcome: Outcome::Allowed, detail: None }
+    pub(crate) fn allowed(actor: &str, action: &str, target: Option<String>) -> Self {
+        AuditDraft {
+            actor: Some(actor.to_string()),
+            action: action.to_string(),
+            target,
+            outcome: Outcome::Allowed,
+            detail: None,
+        }
     }
     pub(crate) fn denied(actor: Option<&str>, action: &str, target: Option<String>, reason: &str) -> Self {
         AuditDraft {
             actor: actor.map(str::to_string),
-            action: leak_action(action),
+            action: action.to_string(),
             target,
             outcome: Outcome::Denied { reason: reason.to_string() },
             detail: None,
@@ -508,33 +578,4 @@ impl AuditDraft {
         self.detail = Some(detail.into());
         self
     }
-}
-
-/// Audit action names are a closed set of static strings; map dynamic ones back to them.
-fn leak_action(action: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "login",
-        "login.external",
-        "session",
-        "logout",
-        "user.add",
-        "user.list",
-        "user.revoke",
-        "child.register",
-        "child.read",
-        "child.update",
-        "child.search",
-        "child.history",
-        "child.list",
-        "child.duplicates",
-        "family.register",
-        "family.read",
-        "family.update",
-        "family.link",
-        "audit.verify",
-        "audit.read",
-        "backup",
-        "restore",
-    ];
-    KNOWN.iter().copied().find(|k| *k == action).unwrap_or("other")
 }

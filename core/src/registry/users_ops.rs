@@ -86,8 +86,10 @@ impl Registry {
         if let Some(pin) = &user.data.pin {
             b.put(Tree::Users, self.user_pin_key(pin), id.as_bytes().to_vec());
         }
-        let mut draft = AuditDraft::allowed(audit_actor.unwrap_or(&id), "user.add", Some(id.clone()));
-        draft = draft.with_detail(format!("role={}", user.data.role));
+        let mut draft = AuditDraft::allowed("", "user.add", Some(id.clone()));
+        draft.actor = audit_actor.map(str::to_string);
+        let how = if audit_actor.is_none() { " bootstrap" } else { "" };
+        draft = draft.with_detail(format!("role={}{how}", user.data.role));
         self.commit(b, Vec::new(), vec![draft])?;
         Ok(user.info(self.now()))
     }

@@ -19,13 +19,16 @@ pub use sled_store::SledStore;
 /// The named trees of a registry store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tree {
-    /// Registry metadata: format version, salt, key check, profile, audit head.
+    /// Registry metadata: format version, salt, key check, origin, profile, audit head,
+    /// loaded territory classifiers (`classifier/…`).
     Meta,
     /// The append-only fact log, keyed by sequence (big-endian u64).
     Facts,
     /// Current state per subject (derived from facts; rebuildable).
     State,
-    /// Secondary indexes (blind PIN and name tokens, territory, subject facts).
+    /// Secondary indexes, by first byte: `P` blind PIN, `N` blind name token, `M` blind
+    /// folded name + birth date, `D` blind birth date, `T` territory, `S` subject's facts,
+    /// `F` family's children, `C` child's cases, `Q` due items by territory and time.
     Index,
     /// The hash-chained audit log, keyed by sequence.
     Audit,

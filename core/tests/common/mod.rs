@@ -7,7 +7,7 @@ use kamkor_core::territory::TerritoryCode;
 use kamkor_core::{Env, Key, ManualClock, NewUser, Registry, Session};
 use std::sync::Arc;
 
-pub const KG: &str = include_str!("../../profiles/kyrgyzstan.toml");
+pub const KG: &str = kamkor_core::profile::KYRGYZSTAN_TOML;
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The Kyrgyz profile with cheap Argon2 settings (tests hash many passwords).

@@ -1,0 +1,212 @@
+# kamkor CLI messages: English. Error ids are stable reason codes in kebab case.
+
+## Errors of the tool itself
+error-prefix = Error
+error-field = field
+error-unknown = Something went wrong.
+io = The tool could not read or write { $path }: { $detail }
+registry-missing = There is no registry in { $path }; create one with "kamkor init" or choose another with --registry.
+key-missing = No master key. Give it with --key-file FILE (or the KAMKOR_KEY_FILE variable), or put its 64 hex digits in the KAMKOR_KEY variable.
+key-format = The master key from { $source } is not 64 hex digits.
+key-file-unreadable = The key file { $path } cannot be read: { $detail }
+not-signed-in = You are not signed in: run "kamkor login --user LOGIN" first (or set KAMKOR_SESSION).
+now-invalid = KAMKOR_NOW must be an instant in RFC 3339 form, e.g. 2026-01-31T09:00:00Z; got "{ $value }".
+store-open = The registry store in { $path } cannot be opened: { $detail }
+file-unreadable = The file { $path } cannot be read: { $detail }
+file-unwritable = The file { $path } cannot be written: { $detail }
+file-exists = The file { $path } exists already; it will not be overwritten.
+dir-not-empty = The directory { $path } is not empty and holds no registry; choose an empty or new directory.
+restore-dir-not-empty = A backup is restored only into a new or empty directory; { $path } is not empty.
+password-missing = No password: use --password-stdin, the KAMKOR_PASSWORD variable, or type it at the prompt.
+password-mismatch = The two passwords differ.
+stdin-unreadable = Standard input cannot be read: { $detail }
+bad-json = The JSON in { $field } is invalid at line { $line }, column { $column }: { $detail }
+set-syntax = A change is written field=VALUE; got "{ $value }".
+pin-not-found = No child with this PIN is registered.
+audit-broken = The audit log is broken at entry { $at }: { $problem }. It may have been altered.
+demo-dir-not-empty = The directory { $path } is not empty and holds no demo; choose another with --dir.
+demo-no-registrar = The demo has no specialist for territory { $code }.
+json-output = The output cannot be written as JSON: { $detail }
+
+## Prompts and results
+prompt-password = Password:{" "}
+prompt-password-again = Password again:{" "}
+init-done = Registry created in { $path } with the profile "{ $profile }".
+init-key-file = The master key is in { $path }: keep it safe; without it the registry cannot be opened.
+init-next = Next: kamkor login --user { $login }
+profile-ok = Profile OK: { $name } ({ $id }, version { $version }); { $roles } roles, { $vocabularies } vocabularies with { $terms } terms, { $territories } territories.
+backup-done = Backup written to { $path }: { $records } records, { $bytes } bytes.
+restore-done = Registry restored into { $path }: { $records } records (SHA-256 { $sha }).
+restore-next = Sessions are not restored: sign in again with "kamkor login".
+login-done = Signed in as { $name } ({ $login }), { $role }.
+logout-done = Signed out.
+user-added = User { $login } registered ({ $id }).
+user-revoked = Access of { $login } ({ $id }) revoked.
+users-total = Users: { $count }.
+child-registered = Child registered: { $id }
+children-registered-total = Children registered: { $count }.
+child-updated = Record { $id } updated, now version { $version }.
+children-total = Children: { $total } (shown { $from }-{ $to }).
+search-none = Nobody found.
+duplicates-none = No possible duplicates found.
+duplicate-kind-pin = Same PIN
+duplicate-kind-name = Similar name, same date of birth
+duplicate-outside-scope = (outside your scope)
+family-registered = Family registered: { $id }
+family-linked = Child { $child } linked to family { $family }.
+family-unlinked = Child { $child } removed from its family.
+audit-ok = Audit log intact: { $entries } entries verified.
+audit-denied-total = Refused attempts: { $count }.
+outcome-allowed = allowed
+outcome-denied = refused
+outcome-failed = failed
+
+## Words and labels
+word-yes = yes
+word-no = no
+word-none = —
+word-unknown = unknown
+word-inn = INN
+label-children = Children
+sex-female = female
+sex-male = male
+pin-absent = — (no PIN)
+flag-no-pin = no PIN: needs follow-up
+status-active = active
+status-expired = term over
+status-not-yet-valid = not yet valid
+status-revoked = revoked
+status-locked = locked
+status-unknown = unknown
+
+## Territory kinds
+kind-country = country
+kind-oblast = oblast
+kind-city-republican = city of republican significance
+kind-city-district = city district
+kind-raion = district
+kind-city-oblast = town of oblast significance
+kind-ayil-aimak = ayil aimak
+kind-settlement = settlement
+
+## Table columns
+col-code = Code
+col-name = Name
+col-full-name = Full name
+col-grants = Rights
+col-kind = Kind
+col-login = Login
+col-role = Role
+col-territory = Territory
+col-agency = Agency
+col-term = Term
+col-status = Status
+col-id = Id
+col-score = Score
+col-birth-date = Born
+col-pin = PIN
+col-legal-status = Legal status
+col-seq = No.
+col-time = Time
+col-actor = Who
+col-action = Action
+col-target = Record
+col-outcome = Outcome
+col-detail = Detail
+col-reason = Reason
+col-visible = Children visible
+col-sample = Sample read
+col-attempt = Attempt
+col-expected = Expected
+col-result = Result
+
+## Record fields
+field-id = Id
+field-user-id = User id
+field-login = Login
+field-full-name = Full name
+field-role = Role
+field-territory = Territory
+field-agency = Agency
+field-position = Position
+field-term = Term of access
+field-status = Status
+field-sex = Sex
+field-birth-date = Date of birth
+field-pin = PIN
+field-identified-on = Identified on
+field-identified-in = Identified in
+field-identified-place = Place of identification
+field-residence = Residence
+field-legal-status = Legal status
+field-disability = Disability
+field-social-payments = Social payments
+field-housing = Housing
+field-property = Property
+field-family = Family
+field-organization = Registered by
+field-version = Version
+field-created = Registered at
+field-updated = Changed at
+field-flags = Flags
+field-relatives = Parents and relatives
+field-needs = Needs
+field-reference = reference
+field-note = Note
+field-author = by
+field-family-name = Family
+field-address = Address
+field-circumstances = Circumstances
+field-notes = Notes
+field-members = Members
+field-children = Registered children
+
+## History
+history-child-registered = registered
+history-family-registered = family registered
+history-changed = circumstances changed
+history-linked = linked to family { $family }
+history-case = case: { $event }
+history-unlinked = removed from the family
+history-source = Source: { $source }, received on { $date }
+
+## Audit chain problems
+audit-problem-unreadable = an entry cannot be read
+audit-problem-sequence-gap = an entry is missing or out of order
+audit-problem-previous-mismatch = an entry does not follow its predecessor
+audit-problem-mac-mismatch = an entry was altered
+audit-problem-head-mismatch = the end of the log does not match the registry's record of it
+audit-problem-anchor-damaged = the audit anchor file is damaged
+audit-problem-anchor-mismatch = the log does not reach the last recorded anchor
+audit-problem-truncated = entries at the end of the log were removed
+
+## Demo
+demo-title = Kamkor demo: synthetic data only, no real person.
+demo-where = Registry: { $registry }   key file: { $key }
+demo-existing = This directory holds a demo registry already: here is its summary again (use --fresh to build it anew).
+demo-populated = Registered { $children } synthetic children (+{ $extras } for the tour), { $families } families, { $updates } changes of circumstances in { $seconds } s ({ $rate } children per second).
+demo-children-total = Children in the registry: { $count }.
+demo-progress = Registering children
+demo-update-note = Referred to the family support service
+demo-roles-title = What each role can do
+demo-checks-title = Refused attempts and duplicate detection
+demo-denied-title = Refused attempts in the audit log, this run ({ $count }):
+demo-explore = Explore further:
+demo-password = Every demo account has the password { $password }
+demo-all-passed = Every rule worked as expected.
+demo-some-failed = Some checks did not come out as expected (see ✗ above).
+demo-elapsed = The demo took { $seconds } s.
+demo-sample-users = sees { $count } user accounts
+demo-sample-statistics = signed in: depersonalized statistics only
+demo-no-sample = no record to read
+demo-latin-detail = "Aigul Asanova" matches { $name }: duplicate check score { $score }, found by search: { $found }
+demo-check-wrong-password = Signs in with a wrong password
+demo-check-expired-login = Signs in after the account's term ended
+demo-check-revoked-login = Signs in with a revoked account
+demo-check-reader-outside-territory = Reads a child in Bishkek
+demo-check-central-reader-edits = Changes a child's record
+demo-check-statistician-reads = Reads a child's record
+demo-check-administrator-reads = Reads a child's record
+demo-check-other-agency-edit = Changes a record of another agency in the district
+demo-check-duplicate-pin = Registers a child whose PIN is registered already
+demo-check-latin-spelling = Checks "Aigul Asanova" (Latin) against "Асанова Айгүл"

@@ -1,0 +1,212 @@
+# kamkor CLI билдирүүлөрү: кыргызча.
+
+## Программанын өз каталары
+error-prefix = Ката
+error-field = талаа
+error-unknown = Күтүлбөгөн ката кетти.
+io = Программа { $path } окуй же жаза албады: { $detail }
+registry-missing = { $path } ичинде реестр жок; аны «kamkor init» буйругу менен түзүңүз же --registry аркылуу башкасын көрсөтүңүз.
+key-missing = Башкы ачкыч жок. Аны --key-file ФАЙЛ (же KAMKOR_KEY_FILE өзгөрмөсү) аркылуу бериңиз, же анын 64 он алтылык цифрасын KAMKOR_KEY өзгөрмөсүнө жазыңыз.
+key-format = { $source } ичиндеги башкы ачкыч 64 он алтылык цифра эмес.
+key-file-unreadable = { $path } ачкыч файлы окулбайт: { $detail }
+not-signed-in = Сиз системага кире элексиз: адегенде «kamkor login --user ЛОГИН» буйругун аткарыңыз (же KAMKOR_SESSION өзгөрмөсүн коюңуз).
+now-invalid = KAMKOR_NOW RFC 3339 форматындагы убакыт болушу керек, мисалы 2026-01-31T09:00:00Z; берилгени: «{ $value }».
+store-open = { $path } ичиндеги реестр сактагычы ачылбайт: { $detail }
+file-unreadable = { $path } файлы окулбайт: { $detail }
+file-unwritable = { $path } файлына жазуу мүмкүн эмес: { $detail }
+file-exists = { $path } файлы мурунтан бар; ал кайра жазылбайт.
+dir-not-empty = { $path } каталогу бош эмес жана анда реестр жок; бош же жаңы каталогду тандаңыз.
+restore-dir-not-empty = Камдык көчүрмө жаңы же бош каталогго гана калыбына келтирилет; { $path } бош эмес.
+password-missing = Сырсөз жок: --password-stdin, KAMKOR_PASSWORD өзгөрмөсүн колдонуңуз же сурамда териңиз.
+password-mismatch = Киргизилген сырсөздөр дал келбейт.
+stdin-unreadable = Стандарттык киргизүү окулбайт: { $detail }
+bad-json = { $field } ичиндеги JSON туура эмес, { $line }-сап, { $column }-орун: { $detail }
+set-syntax = Өзгөртүү талаа=МААНИ түрүндө жазылат; берилгени: «{ $value }».
+pin-not-found = Мындай ЖИН менен бала катталган эмес.
+audit-broken = Аудит журналы { $at }-жазууда бузулган: { $problem }. Ал өзгөртүлгөн болушу мүмкүн.
+demo-dir-not-empty = { $path } каталогу бош эмес жана анда демо жок; --dir аркылуу башкасын тандаңыз.
+demo-no-registrar = Демодо { $code } аймагы үчүн адис жок.
+json-output = Жыйынтыкты JSON түрүндө чыгаруу мүмкүн эмес: { $detail }
+
+## Сурамдар жана жыйынтыктар
+prompt-password = Сырсөз:{" "}
+prompt-password-again = Сырсөздү кайталаңыз:{" "}
+init-done = Реестр { $path } ичинде «{ $profile }» профили менен түзүлдү.
+init-key-file = Башкы ачкыч { $path } ичинде: аны ишенимдүү сактаңыз; ансыз реестр ачылбайт.
+init-next = Андан ары: kamkor login --user { $login }
+profile-ok = Профиль туура: { $name } ({ $id }, версия { $version }); ролдор: { $roles }, маалымдамалар: { $vocabularies }, терминдер: { $terms }, аймактар: { $territories }.
+backup-done = Камдык көчүрмө { $path } файлына жазылды: { $records } жазуу, { $bytes } байт.
+restore-done = Реестр { $path } ичине калыбына келтирилди: { $records } жазуу (SHA-256 { $sha }).
+restore-next = Сеанстар калыбына келтирилбейт: «kamkor login» менен кайра кириңиз.
+login-done = Системага кирдиңиз: { $name } ({ $login }), { $role }.
+logout-done = Сеанс аяктады.
+user-added = Колдонуучу { $login } катталды ({ $id }).
+user-revoked = { $login } ({ $id }) колдонуучусунун кирүү укугу жокко чыгарылды.
+users-total = Колдонуучулар: { $count }.
+child-registered = Бала катталды: { $id }
+children-registered-total = Катталган балдар: { $count }.
+child-updated = { $id } жазуусу өзгөртүлдү, азыр версиясы { $version }.
+children-total = Балдар: { $total } (көрсөтүлдү { $from }-{ $to }).
+search-none = Эч ким табылган жок.
+duplicates-none = Мүмкүн болгон кайталанмалар табылган жок.
+duplicate-kind-pin = Ошол эле ЖИН
+duplicate-kind-name = Окшош аты, ошол эле туулган күнү
+duplicate-outside-scope = (сиздин уруксатыңыздан тышкары)
+family-registered = Үй-бүлө катталды: { $id }
+family-linked = { $child } баласы { $family } үй-бүлөсүнө байланыштырылды.
+family-unlinked = { $child } баласы үй-бүлөдөн чыгарылды.
+audit-ok = Аудит журналы бүтүн: { $entries } жазуу текшерилди.
+audit-denied-total = Баш тартылган аракеттер: { $count }.
+outcome-allowed = уруксат берилди
+outcome-denied = уруксат жок
+outcome-failed = аткарылган жок
+
+## Сөздөр жана белгилер
+word-yes = ооба
+word-no = жок
+word-none = —
+word-unknown = белгисиз
+word-inn = СТИН
+label-children = Балдар
+sex-female = аял
+sex-male = эркек
+pin-absent = — (ЖИН жок)
+flag-no-pin = ЖИН жок: тактоо керек
+status-active = жарактуу
+status-expired = мөөнөтү бүткөн
+status-not-yet-valid = азырынча жарактуу эмес
+status-revoked = жокко чыгарылган
+status-locked = бөгөттөлгөн
+status-unknown = белгисиз
+
+## Аймактардын түрлөрү
+kind-country = мамлекет
+kind-oblast = облус
+kind-city-republican = республикалык маанидеги шаар
+kind-city-district = шаардын району
+kind-raion = район
+kind-city-oblast = облустук маанидеги шаар
+kind-ayil-aimak = айыл аймагы
+kind-settlement = калктуу конуш
+
+## Таблицалардын мамычалары
+col-code = Код
+col-name = Аталышы
+col-full-name = Аты-жөнү
+col-grants = Укуктар
+col-kind = Түрү
+col-login = Логин
+col-role = Ролу
+col-territory = Аймак
+col-agency = Мекеме
+col-term = Мөөнөтү
+col-status = Абалы
+col-id = Идентификатор
+col-score = Окшоштук
+col-birth-date = Туулган күнү
+col-pin = ЖИН
+col-legal-status = Укуктук абалы
+col-seq = №
+col-time = Убакыт
+col-actor = Ким
+col-action = Аракет
+col-target = Жазуу
+col-outcome = Жыйынтык
+col-detail = Кошумча
+col-reason = Себеби
+col-visible = Көрүнгөн балдар
+col-sample = Окуу мисалы
+col-attempt = Аракет
+col-expected = Күтүлгөн
+col-result = Натыйжа
+
+## Жазуулардын талаалары
+field-id = Идентификатор
+field-user-id = Колдонуучунун идентификатору
+field-login = Логин
+field-full-name = Аты-жөнү
+field-role = Ролу
+field-territory = Аймак
+field-agency = Мекеме
+field-position = Кызматы
+field-term = Кирүү мөөнөтү
+field-status = Абалы
+field-sex = Жынысы
+field-birth-date = Туулган күнү
+field-pin = ЖИН
+field-identified-on = Аныкталган күнү
+field-identified-in = Аныкталган аймак
+field-identified-place = Аныкталган жери
+field-residence = Жашаган жери
+field-legal-status = Укуктук абалы
+field-disability = Майыптыгы
+field-social-payments = Социалдык төлөмдөр
+field-housing = Турак жай
+field-property = Мүлкү
+field-family = Үй-бүлө
+field-organization = Каттаган мекеме
+field-version = Версия
+field-created = Катталган убакыт
+field-updated = Өзгөртүлгөн убакыт
+field-flags = Белгилер
+field-relatives = Ата-энеси жана туугандары
+field-needs = Муктаждыктары
+field-reference = документ
+field-note = Эскертүү
+field-author = ким
+field-family-name = Үй-бүлө
+field-address = Дареги
+field-circumstances = Жагдайлары
+field-notes = Белгилөөлөр
+field-members = Үй-бүлө мүчөлөрү
+field-children = Катталган балдар
+
+## Тарых
+history-child-registered = катталды
+history-family-registered = үй-бүлө катталды
+history-changed = жагдайлар өзгөрдү
+history-linked = { $family } үй-бүлөсүнө байланыштырылды
+history-case = иш: { $event }
+history-unlinked = үй-бүлөдөн чыгарылды
+history-source = Булагы: { $source }, алынган күнү { $date }
+
+## Аудит чынжырынын бузулушу
+audit-problem-unreadable = жазуу окулбайт
+audit-problem-sequence-gap = жазуу жок же өз ордунда эмес
+audit-problem-previous-mismatch = жазуу мурункусунун уландысы эмес
+audit-problem-mac-mismatch = жазуу өзгөртүлгөн
+audit-problem-head-mismatch = журналдын аягы реестрдеги белгиге дал келбейт
+audit-problem-anchor-damaged = аудиттин таяныч файлы бузулган
+audit-problem-anchor-mismatch = журнал акыркы таянычка жетпейт
+audit-problem-truncated = журналдын аягындагы жазуулар өчүрүлгөн
+
+## Демо
+demo-title = Kamkor демосу: синтетикалык маалыматтар гана, чыныгы адамдар жок.
+demo-where = Реестр: { $registry }   ачкыч файлы: { $key }
+demo-existing = Бул каталогдо демо реестр мурунтан бар: мына анын жыйынтыгы (кайра түзүү үчүн --fresh колдонуңуз).
+demo-populated = { $children } синтетикалык бала (+{ $extras } демо үчүн), { $families } үй-бүлө, { $updates } жагдай өзгөрүүсү { $seconds } секундда катталды (секундуна { $rate } бала).
+demo-children-total = Реестрдеги балдар: { $count }.
+demo-progress = Балдар катталууда
+demo-update-note = Үй-бүлөнү колдоо кызматына жөнөтүлдү
+demo-roles-title = Ар бир ролдун мүмкүнчүлүктөрү
+demo-checks-title = Баш тартылган аракеттер жана кайталанмаларды табуу
+demo-denied-title = Аудит журналындагы баш тартылган аракеттер, ушул ишке киргизүүдө ({ $count }):
+demo-explore = Андан ары карап көрүү:
+demo-password = Бардык демо эсептик жазуулардын сырсөзү: { $password }
+demo-all-passed = Бардык эрежелер күтүлгөндөй иштеди.
+demo-some-failed = Айрым текшерүүлөр күтүлгөндөй болгон жок (жогоруда ✗ караңыз).
+demo-elapsed = Демо { $seconds } секунд созулду.
+demo-sample-users = { $count } эсептик жазууну көрөт
+demo-sample-statistics = системага кирди: жеке маалыматсыз статистика гана
+demo-no-sample = окуу үчүн жазуу жок
+demo-latin-detail = «Aigul Asanova» { $name } менен дал келет: кайталанманы текшерүүдөгү окшоштук { $score }, издөө менен табылды: { $found }
+demo-check-wrong-password = Туура эмес сырсөз менен кирүү
+demo-check-expired-login = Кирүү мөөнөтү бүткөндөн кийин кирүү
+demo-check-revoked-login = Жокко чыгарылган эсептик жазуу менен кирүү
+demo-check-reader-outside-territory = Бишкектеги баланын жазуусун окуу
+demo-check-central-reader-edits = Баланын жазуусун өзгөртүү
+demo-check-statistician-reads = Баланын жазуусун окуу
+demo-check-administrator-reads = Баланын жазуусун окуу
+demo-check-other-agency-edit = Өз районундагы башка мекеменин жазуусун өзгөртүү
+demo-check-duplicate-pin = ЖИНи мурунтан катталган баланы каттоо
+demo-check-latin-spelling = «Aigul Asanova» (латын тамгалары) менен «Асанова Айгүл» салыштыруу

@@ -1,0 +1,212 @@
+# Сообщения kamkor CLI: русский язык.
+
+## Ошибки самой программы
+error-prefix = Ошибка
+error-field = поле
+error-unknown = Что-то пошло не так.
+io = Программа не может прочитать или записать { $path }: { $detail }
+registry-missing = В { $path } нет реестра; создайте его командой «kamkor init» или укажите другой через --registry.
+key-missing = Нет мастер-ключа. Укажите его через --key-file ФАЙЛ (или переменную KAMKOR_KEY_FILE) либо запишите его 64 шестнадцатеричные цифры в переменную KAMKOR_KEY.
+key-format = Мастер-ключ из { $source } не является 64 шестнадцатеричными цифрами.
+key-file-unreadable = Не удаётся прочитать файл ключа { $path }: { $detail }
+not-signed-in = Вы не вошли в систему: сначала выполните «kamkor login --user ЛОГИН» (или задайте KAMKOR_SESSION).
+now-invalid = KAMKOR_NOW должен быть моментом времени в формате RFC 3339, например 2026-01-31T09:00:00Z; получено «{ $value }».
+store-open = Не удаётся открыть хранилище реестра в { $path }: { $detail }
+file-unreadable = Не удаётся прочитать файл { $path }: { $detail }
+file-unwritable = Не удаётся записать файл { $path }: { $detail }
+file-exists = Файл { $path } уже существует; он не будет перезаписан.
+dir-not-empty = Каталог { $path } не пуст и не содержит реестра; выберите пустой или новый каталог.
+restore-dir-not-empty = Резервная копия восстанавливается только в новый или пустой каталог; { $path } не пуст.
+password-missing = Нет пароля: используйте --password-stdin, переменную KAMKOR_PASSWORD или введите его по запросу.
+password-mismatch = Введённые пароли не совпадают.
+stdin-unreadable = Не удаётся прочитать стандартный ввод: { $detail }
+bad-json = Ошибка JSON в { $field }, строка { $line }, позиция { $column }: { $detail }
+set-syntax = Изменение записывается как поле=ЗНАЧЕНИЕ; получено «{ $value }».
+pin-not-found = Ребёнок с таким ПИН не зарегистрирован.
+audit-broken = Журнал аудита нарушен на записи { $at }: { $problem }. Возможно, он был изменён.
+demo-dir-not-empty = Каталог { $path } не пуст и не содержит демонстрации; выберите другой через --dir.
+demo-no-registrar = В демонстрации нет специалиста для территории { $code }.
+json-output = Не удаётся вывести результат в JSON: { $detail }
+
+## Запросы и результаты
+prompt-password = Пароль:{" "}
+prompt-password-again = Пароль ещё раз:{" "}
+init-done = Реестр создан в { $path } с профилем «{ $profile }».
+init-key-file = Мастер-ключ находится в { $path }: храните его надёжно; без него реестр не открыть.
+init-next = Далее: kamkor login --user { $login }
+profile-ok = Профиль в порядке: { $name } ({ $id }, версия { $version }); ролей: { $roles }, справочников: { $vocabularies }, терминов: { $terms }, территорий: { $territories }.
+backup-done = Резервная копия записана в { $path }: записей { $records }, байт { $bytes }.
+restore-done = Реестр восстановлен в { $path }: записей { $records } (SHA-256 { $sha }).
+restore-next = Сеансы не восстанавливаются: войдите заново командой «kamkor login».
+login-done = Вход выполнен: { $name } ({ $login }), { $role }.
+logout-done = Сеанс завершён.
+user-added = Пользователь { $login } зарегистрирован ({ $id }).
+user-revoked = Доступ пользователя { $login } ({ $id }) отозван.
+users-total = Пользователей: { $count }.
+child-registered = Ребёнок зарегистрирован: { $id }
+children-registered-total = Зарегистрировано детей: { $count }.
+child-updated = Запись { $id } изменена, теперь версия { $version }.
+children-total = Детей: { $total } (показаны { $from }-{ $to }).
+search-none = Никто не найден.
+duplicates-none = Возможных дубликатов не найдено.
+duplicate-kind-pin = Тот же ПИН
+duplicate-kind-name = Похожее имя, та же дата рождения
+duplicate-outside-scope = (вне вашей области доступа)
+family-registered = Семья зарегистрирована: { $id }
+family-linked = Ребёнок { $child } привязан к семье { $family }.
+family-unlinked = Ребёнок { $child } исключён из семьи.
+audit-ok = Журнал аудита цел: проверено записей: { $entries }.
+audit-denied-total = Отклонённых попыток: { $count }.
+outcome-allowed = разрешено
+outcome-denied = отказано
+outcome-failed = не выполнено
+
+## Слова и подписи
+word-yes = да
+word-no = нет
+word-none = —
+word-unknown = неизвестно
+word-inn = ИНН
+label-children = Дети
+sex-female = женский
+sex-male = мужской
+pin-absent = — (ПИН нет)
+flag-no-pin = нет ПИН: требуется уточнение
+status-active = действует
+status-expired = срок истёк
+status-not-yet-valid = ещё не действует
+status-revoked = отозван
+status-locked = заблокирован
+status-unknown = неизвестно
+
+## Виды территорий
+kind-country = страна
+kind-oblast = область
+kind-city-republican = город республиканского значения
+kind-city-district = район города
+kind-raion = район
+kind-city-oblast = город областного значения
+kind-ayil-aimak = айыл аймак
+kind-settlement = населённый пункт
+
+## Столбцы таблиц
+col-code = Код
+col-name = Название
+col-full-name = ФИО
+col-grants = Права
+col-kind = Вид
+col-login = Логин
+col-role = Роль
+col-territory = Территория
+col-agency = Организация
+col-term = Срок
+col-status = Статус
+col-id = Идентификатор
+col-score = Сходство
+col-birth-date = Дата рождения
+col-pin = ПИН
+col-legal-status = Правовой статус
+col-seq = №
+col-time = Время
+col-actor = Кто
+col-action = Действие
+col-target = Запись
+col-outcome = Итог
+col-detail = Подробности
+col-reason = Причина
+col-visible = Видно детей
+col-sample = Пример чтения
+col-attempt = Попытка
+col-expected = Ожидается
+col-result = Результат
+
+## Поля записей
+field-id = Идентификатор
+field-user-id = Идентификатор пользователя
+field-login = Логин
+field-full-name = ФИО
+field-role = Роль
+field-territory = Территория
+field-agency = Организация
+field-position = Должность
+field-term = Срок доступа
+field-status = Статус
+field-sex = Пол
+field-birth-date = Дата рождения
+field-pin = ПИН
+field-identified-on = Дата выявления
+field-identified-in = Место выявления
+field-identified-place = Где выявлен
+field-residence = Место жительства
+field-legal-status = Правовой статус
+field-disability = Инвалидность
+field-social-payments = Социальные выплаты
+field-housing = Жильё
+field-property = Имущество
+field-family = Семья
+field-organization = Зарегистрировала организация
+field-version = Версия
+field-created = Зарегистрирован
+field-updated = Изменён
+field-flags = Отметки
+field-relatives = Родители и родственники
+field-needs = Потребности
+field-reference = документ
+field-note = Примечание
+field-author = кто
+field-family-name = Семья
+field-address = Адрес
+field-circumstances = Обстоятельства
+field-notes = Заметки
+field-members = Члены семьи
+field-children = Зарегистрированные дети
+
+## История
+history-child-registered = зарегистрирован
+history-family-registered = семья зарегистрирована
+history-changed = изменение обстоятельств
+history-linked = привязан к семье { $family }
+history-case = дело: { $event }
+history-unlinked = исключён из семьи
+history-source = Источник: { $source }, получено { $date }
+
+## Нарушения цепочки аудита
+audit-problem-unreadable = запись не читается
+audit-problem-sequence-gap = запись пропущена или стоит не на своём месте
+audit-problem-previous-mismatch = запись не продолжает предыдущую
+audit-problem-mac-mismatch = запись изменена
+audit-problem-head-mismatch = конец журнала не совпадает с отметкой реестра
+audit-problem-anchor-damaged = файл-якорь аудита повреждён
+audit-problem-anchor-mismatch = журнал не доходит до последнего якоря
+audit-problem-truncated = записи в конце журнала удалены
+
+## Демонстрация
+demo-title = Демонстрация Kamkor: только синтетические данные, реальных людей нет.
+demo-where = Реестр: { $registry }   файл ключа: { $key }
+demo-existing = В этом каталоге уже есть демонстрационный реестр: вот его сводка (чтобы создать заново, используйте --fresh).
+demo-populated = Зарегистрировано синтетических детей: { $children } (+{ $extras } для демонстрации), семей: { $families }, изменений обстоятельств: { $updates } за { $seconds } с ({ $rate } детей в секунду).
+demo-children-total = Детей в реестре: { $count }.
+demo-progress = Регистрация детей
+demo-update-note = Направлен в службу поддержки семьи
+demo-roles-title = Что может каждая роль
+demo-checks-title = Отклонённые попытки и выявление дубликатов
+demo-denied-title = Отклонённые попытки в журнале аудита за этот запуск ({ $count }):
+demo-explore = Что посмотреть дальше:
+demo-password = У всех демонстрационных учётных записей пароль { $password }
+demo-all-passed = Все правила сработали как ожидалось.
+demo-some-failed = Некоторые проверки дали неожиданный результат (см. ✗ выше).
+demo-elapsed = Демонстрация заняла { $seconds } с.
+demo-sample-users = видит учётных записей: { $count }
+demo-sample-statistics = вход выполнен: только обезличенная статистика
+demo-no-sample = нет записи для чтения
+demo-latin-detail = «Aigul Asanova» совпадает с { $name }: сходство при проверке дубликатов { $score }, найдено поиском: { $found }
+demo-check-wrong-password = Вход с неверным паролем
+demo-check-expired-login = Вход после окончания срока доступа
+demo-check-revoked-login = Вход с отозванной учётной записью
+demo-check-reader-outside-territory = Чтение записи ребёнка из Бишкека
+demo-check-central-reader-edits = Изменение записи ребёнка
+demo-check-statistician-reads = Чтение записи ребёнка
+demo-check-administrator-reads = Чтение записи ребёнка
+demo-check-other-agency-edit = Изменение записи другой организации в своём районе
+demo-check-duplicate-pin = Регистрация ребёнка с уже зарегистрированным ПИН
+demo-check-latin-spelling = Проверка «Aigul Asanova» (латиница) против «Асанова Айгүл»

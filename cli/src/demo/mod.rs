@@ -1,0 +1,192 @@
+//! `kamkor demo`: a registry with synthetic data and users of every role, then a
+//! tour of what each role may and may not do, the audit chain and refused attempts.
+
+mod cast;
+mod report;
+mod scenario;
+
+use crate::app::{self, App};
+use crate::args::DemoArgs;
+use crate::error::{CliError, CliResult};
+use indicatif::{ProgressBar, ProgressStyle};
+use kamkor_core::registry::NewChild;
+use kamkor_core::synth::Synth;
+use kamkor_core::{ErrorCode, Key, Registry, TerritoryCode};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use cast::{Cast, DEMO_PASSWORD};
+#[cfg(test)]
+pub use scenario::CHECK_IDS;
+
+/// The registry's directory inside the demo directory.
+const REGISTRY_DIR: &str = "registry";
+/// The key file inside the demo directory.
+const KEY_FILE: &str = "demo.key";
+/// Children per `register_children` call.
+const BATCH: usize = 500;
+/// One child in this many gets a family.
+const FAMILY_EVERY: usize = 20;
+/// Changes of circumstances recorded during setup.
+const UPDATES: usize = 12;
+
+/// Where the demo lives.
+pub struct Paths {
+    /// The demo directory.
+    pub dir: PathBuf,
+    /// The registry directory.
+    pub registry: PathBuf,
+    /// The key file.
+    pub key: PathBuf,
+}
+
+/// What the population step did.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Population {
+    /// Synthetic children registered.
+    pub children: usize,
+    /// Families registered and linked.
+    pub families: usize,
+    /// Changes of circumstances recorded.
+    pub updates: usize,
+    /// Children the tour relies on, registered besides the synthetic population.
+    pub extras: usize,
+    /// Milliseconds spent registering.
+    pub millis: u128,
+}
+
+#[allow(clippy::disallowed_methods)] // The CLI is the host: it may time its own run.
+fn stopwatch() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// Runs the demo.
+pub fn run(app: &App, a: DemoArgs) -> CliResult {
+    let started = stopwatch();
+    let paths = Paths { registry: a.dir.join(REGISTRY_DIR), key: a.dir.join(KEY_FILE), dir: a.dir.clone() };
+    let mut existing = paths.key.is_file() && paths.registry.is_dir();
+    if !existing && !app::dir_is_empty_or_missing(&paths.dir) {
+        return Err(CliError::new(ErrorCode::Conflict, "DEMO_DIR_NOT_EMPTY").arg("path", paths.dir.display()));
+    }
+    if existing && a.fresh {
+        wipe(&paths)?;
+        existing = false;
+    }
+    let (reg, cast, population) = if existing {
+        let key = app::read_key_file(&paths.key)?;
+        let store = app::open_store(&paths.registry)?;
+        let reg = Registry::open(Arc::new(store), &key, app.env())?;
+        let cast = Cast::plan(reg.territories(), app.today());
+        (reg, cast, None)
+    } else {
+        let (reg, cast) = create(app, &paths)?;
+        let population = populate(app, &reg, &cast, a.children, a.seed)?;
+        (reg, cast, Some(population))
+    };
+    let mut summary = scenario::run(app, &reg, &cast, &paths)?;
+    reg.flush()?;
+    summary.existing = existing;
+    summary.seed = a.seed;
+    summary.population = population;
+    summary.elapsed_ms = started.elapsed().as_millis();
+    report::print(&app.ui, &summary)
+}
+
+fn wipe(paths: &Paths) -> CliResult {
+    // Only what the demo made: its registry and its key file.
+    std::fs::remove_dir_all(&paths.registry).map_err(|e| CliError::io("FILE_UNWRITABLE", &paths.registry, &e))?;
+    std::fs::remove_file(&paths.key).map_err(|e| CliError::io("FILE_UNWRITABLE", &paths.key, &e))
+}
+
+fn create(app: &App, paths: &Paths) -> CliResult<(Registry, Cast)> {
+    std::fs::create_dir_all(&paths.dir).map_err(|e| CliError::io("FILE_UNWRITABLE", &paths.dir, &e))?;
+    let key = Key::generate(&mut rand::rngs::OsRng);
+    app::write_private_new(&paths.key, key.to_hex().as_bytes())
+        .map_err(|e| CliError::io("FILE_UNWRITABLE", &paths.key, &e))?;
+    let store = app::open_store(&paths.registry)?;
+    let territories = kamkor_core::Profile::from_toml(crate::commands::KYRGYZSTAN_PROFILE)?.territories()?;
+    let cast = Cast::plan(&territories, app.today());
+    let admin = cast.new_user(&cast.admin);
+    let reg = Registry::create(Arc::new(store), crate::commands::KYRGYZSTAN_PROFILE, &key, app.env(), admin)?;
+    cast.register(&reg)?;
+    Ok((reg, cast))
+}
+
+/// The top-level territory (oblast or city of republican significance) of a place.
+pub fn top_level(reg: &Registry, code: &TerritoryCode) -> TerritoryCode {
+    let path = reg.territories().path(code);
+    path.get(1).or(path.first()).cloned().unwrap_or_else(|| code.clone())
+}
+
+fn progress(app: &App, len: usize) -> ProgressBar {
+    if app.ui.json || !std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(app.ui.t("demo-progress"));
+    pb
+}
+
+/// Registers the synthetic population: children by the specialist of their oblast or city,
+/// in batches; a family for some; a few changes of circumstances.
+fn populate(app: &App, reg: &Registry, cast: &Cast, n: usize, seed: u64) -> CliResult<Population> {
+    let started = stopwatch();
+    let mut synth = Synth::new(seed, reg.territories(), app.today());
+    let mut groups: BTreeMap<TerritoryCode, Vec<NewChild>> = BTreeMap::new();
+    for _ in 0..n {
+        let c = synth.child();
+        groups.entry(top_level(reg, &c.record.identified_in)).or_default().push(c);
+    }
+    let pb = progress(app, n);
+    let mut pop = Population::default();
+    let mut counter = 0usize;
+    for (top, children) in groups {
+        let registrar = cast
+            .registrar(&top)
+            .ok_or_else(|| CliError::new(ErrorCode::NotFound, "DEMO_NO_REGISTRAR").arg("code", &top))?;
+        let session = reg.login(&registrar.login, DEMO_PASSWORD)?;
+        for chunk in children.chunks(BATCH) {
+            let done = reg.register_children(&session, chunk.to_vec())?;
+            for (item, r) in chunk.iter().zip(&done) {
+                counter += 1;
+                if counter % FAMILY_EVERY != 1 {
+                    continue;
+                }
+                let family = synth.family_for(&item.record);
+                let fid = reg.register_family(&session, family, item.provenance.clone())?;
+                reg.link_child(&session, &r.id, Some(&fid), item.provenance.clone())?;
+                pop.families += 1;
+                if pop.updates < UPDATES {
+                    let change = kamkor_core::FieldChange {
+                        field: "needs.social_support".into(),
+                        value: serde_json::Value::String(app.ui.t("demo-update-note")),
+                    };
+                    let prov = kamkor_core::Provenance {
+                        source: "specialist".into(),
+                        received_on: app.today(),
+                        reference: None,
+                    };
+                    reg.update_child(&session, &r.id, vec![change], prov, None, None)?;
+                    pop.updates += 1;
+                }
+            }
+            pop.children += done.len();
+            pb.inc(done.len() as u64);
+        }
+        reg.logout(&session)?;
+    }
+    pb.finish_and_clear();
+    pop.extras = cast.extras(reg, &mut synth)?;
+    pop.millis = started.elapsed().as_millis();
+    Ok(pop)
+}
+
+/// The demo paths as text, for the summary.
+pub fn show_path(p: &Path) -> String {
+    p.display().to_string()
+}
