@@ -117,3 +117,13 @@ pub const OSH_CITY: &str = "41721000000000";
 /// 1 (female) + 01.01.2015 + serial.
 pub const PIN_A: &str = "10101201500011";
 pub const PIN_B: &str = "10101201500012";
+
+pub trait NowForTest {
+    fn now_for_test(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+impl NowForTest for ManualClock {
+    fn now_for_test(&self) -> chrono::DateTime<chrono::Utc> {
+        kamkor_core::Clock::now(self)
+    }
+}
