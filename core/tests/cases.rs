@@ -261,3 +261,52 @@ fn case_access_follows_the_childs_territory() {
     let missing = SubjectId([9; 16]);
     assert_eq!(w.f.reg.get_case(&w.spec, &missing).expect_err("missing").code, ErrorCode::NotFound);
 }
+
+#[test]
+fn the_due_list_top_k_is_the_head_of_the_full_list() {
+    let f = Fixture::new();
+    let spec = f.session("spec", "specialist", "41700000000000", "111");
+    let places = [LENINSKY, "41711202000000", OSH_CITY, "41708203000000"];
+    for i in 0..24usize {
+        let mut c = child("Асанова", "Айгүл", None, places[i % places.len()]);
+        c.record.given_name = format!("Айгүл{}", "а".repeat(i));
+        let id = f.reg.register_child(&spec, c).expect("child").id;
+        let opening = if i % 5 == 0 { "signal" } else { "identification" };
+        let req = OpenCase {
+            child: id,
+            opening: opening.into(),
+            ground: "agency_report".into(),
+            document: doc("agency_letter"),
+            received_at: None,
+        };
+        f.reg.open_case(&spec, req).expect("open");
+        f.clock.advance(Duration::minutes(7 * (i as i64 % 7)));
+    }
+    let all = f
+        .reg
+        .due(
+            &spec,
+            &DueQuery {
+                until: Some(f.clock.now_for_test() + Duration::days(30)),
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .expect("all");
+    assert_eq!(all.len(), 24);
+    assert!(all.windows(2).all(|w| w[0].due_at <= w[1].due_at), "most urgent first");
+    for k in [1, 3, 7, 10] {
+        let top = f
+            .reg
+            .due(
+                &spec,
+                &DueQuery {
+                    until: Some(f.clock.now_for_test() + Duration::days(30)),
+                    limit: Some(k),
+                    ..Default::default()
+                },
+            )
+            .expect("top");
+        assert_eq!(top, all[..k].to_vec(), "top {k}");
+    }
+}

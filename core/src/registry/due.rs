@@ -206,20 +206,23 @@ impl Registry {
         let mut items: Vec<DueItem> = Vec::new();
         let mut openings: Vec<String> = Vec::new();
         let end = ((until.timestamp_millis() as u64) ^ ORDER_BIAS).to_be_bytes();
+        let own_org = grant.as_ref().is_some_and(|g| g.organization == crate::profile::OrgScope::Own);
         for code in self.territories.subtree(&root) {
             if grant.as_ref().is_some_and(|g| g.territory == TerritoryScope::Subtree)
                 && !self.territories.is_within(&code, who.territory)
             {
                 continue;
             }
+            // Entries of one territory are in time order: only its first `limit` can reach the top.
             let prefix = due_prefix(&code);
             let mut start = prefix.clone();
+            let mut taken = 0usize;
             'pages: loop {
-                let page = self.store.scan(Tree::Index, &prefix, &start, 1024).map_err(Error::storage)?;
+                let page = self.store.scan(Tree::Index, &prefix, &start, 256).map_err(Error::storage)?;
                 let n = page.len();
                 for (k, v) in &page {
                     let at_bytes = &k[prefix.len()..prefix.len() + 8];
-                    if at_bytes > end.as_slice() {
+                    if at_bytes > end.as_slice() || taken >= limit {
                         break 'pages;
                     }
                     let ms = (u64::from_be_bytes(at_bytes.try_into().unwrap_or_default()) ^ ORDER_BIAS) as i64;
@@ -229,6 +232,9 @@ impl Registry {
                         continue;
                     };
                     let Ok(r) = serde_json::from_slice::<DueRef>(v) else { continue };
+                    if own_org && !self.state_header(&case)?.is_some_and(|(h, _)| h.organization == who.organization) {
+                        continue;
+                    }
                     let due_at = Utc.timestamp_millis_opt(ms).single().unwrap_or(now);
                     openings.push(r.opening.clone());
                     items.push(DueItem {
@@ -242,9 +248,10 @@ impl Registry {
                         overdue: due_at < now,
                         urgent: r.urgent,
                     });
+                    taken += 1;
                 }
                 match page.last() {
-                    Some((k, _)) if n == 1024 => {
+                    Some((k, _)) if n == 256 => {
                         start = k.clone();
                         start.push(0);
                     }
