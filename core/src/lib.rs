@@ -17,6 +17,7 @@ pub mod pin;
 pub mod plan;
 pub mod profile;
 pub mod registry;
+pub mod report;
 pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;
