@@ -2,7 +2,8 @@
 //!
 //! Format (version 1), all integers big-endian:
 //! `"KAMKOR-BACKUP\n"` · `u32` format · records `u8 tree · u32 key length · key · u32 value length · value`
-//! · `u8 0` (end) · SHA-256 of everything before it (32 bytes).
+//! (tree 255: a side record, the key being its name — the sealed keyring) · `u8 0` (end)
+//! · SHA-256 of everything before it (32 bytes).
 //! Personal data stay sealed inside, so a backup is as unreadable without the
 //! master key as the store. Sessions are not backed up.
 
@@ -86,6 +87,11 @@ impl Registry {
                 batch.put(t, k, v);
             }
         }
+        for name in SIDES {
+            if let Some(v) = staging.get_side(name).map_err(Error::storage)? {
+                target.put_side(name, &v, crate::store::SideWrite::Overwrite).map_err(Error::storage)?;
+            }
+        }
         target.apply(batch).map_err(Error::storage)?;
         target.flush().map_err(Error::storage)?;
         let reg = Registry::open(target, master, env)?;
@@ -100,7 +106,11 @@ impl Registry {
     }
 }
 
-/// Writes every tree but sessions.
+const SIDE_TAG: u8 = 255;
+/// Side records carried by a backup.
+const SIDES: [&str; 1] = ["keyring"];
+
+/// Writes every tree but sessions, and the keyring side record.
 pub fn write_backup(store: &dyn Store, out: &mut dyn Write) -> Result<BackupSummary, Error> {
     let mut w = Hashing { inner: out, hash: Sha256::new(), bytes: 0 };
     w.put(MAGIC)?;
@@ -123,6 +133,17 @@ pub fn write_backup(store: &dyn Store, out: &mut dyn Write) -> Result<BackupSumm
         })?;
         if let Some(e) = err {
             return Err(e);
+        }
+    }
+    for name in SIDES {
+        if let Some(v) = store.get_side(name).map_err(Error::storage)? {
+            let mut rec = vec![SIDE_TAG];
+            rec.extend_from_slice(&(name.len() as u32).to_be_bytes());
+            rec.extend_from_slice(name.as_bytes());
+            rec.extend_from_slice(&(v.len() as u32).to_be_bytes());
+            rec.extend_from_slice(&v);
+            w.put(&rec)?;
+            records += 1;
         }
     }
     w.put(&[0])?;
@@ -166,12 +187,20 @@ pub fn read_backup(input: &mut dyn Read) -> Result<(Arc<dyn Store>, BackupSummar
         if tag == 0 {
             break;
         }
-        let tree = Tree::ALL.get(tag as usize - 1).copied().ok_or_else(|| damaged("tree"))?;
         let kl = u32::from_be_bytes(take(&mut pos, 4)?.try_into().map_err(|_| damaged("length"))?) as usize;
         let k = take(&mut pos, kl)?.to_vec();
         let vl = u32::from_be_bytes(take(&mut pos, 4)?.try_into().map_err(|_| damaged("length"))?) as usize;
         let v = take(&mut pos, vl)?.to_vec();
-        batch.put(tree, k, v);
+        if tag == SIDE_TAG {
+            let name = std::str::from_utf8(&k).map_err(|_| damaged("side record"))?;
+            if !SIDES.contains(&name) {
+                return Err(damaged("side record"));
+            }
+            store.put_side(name, &v, crate::store::SideWrite::Overwrite).map_err(Error::storage)?;
+        } else {
+            let tree = Tree::ALL.get(tag as usize - 1).copied().ok_or_else(|| damaged("tree"))?;
+            batch.put(tree, k, v);
+        }
         records += 1;
     }
     if pos != body.len() {

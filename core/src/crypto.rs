@@ -85,6 +85,10 @@ pub struct KeySet {
     pub audit: Key,
     /// Seals user accounts (specialists' personal data).
     pub users: Key,
+    /// Seals the depersonalized statistics (not per subject: they survive erasure).
+    pub stats: Key,
+    /// Base key of archive packages (each package derives its own key with a random salt).
+    pub archive: Key,
     /// A value stored in the registry to recognise the right master key.
     pub check: [u8; 32],
 }
@@ -104,6 +108,8 @@ impl KeySet {
             blind: Key(get("kamkor/v1/blind-index")),
             audit: Key(get("kamkor/v1/audit-chain")),
             users: Key(get("kamkor/v1/users")),
+            stats: Key(get("kamkor/v1/stats")),
+            archive: Key(get("kamkor/v1/archive")),
             check: get("kamkor/v1/key-check"),
         }
     }

@@ -137,11 +137,17 @@ pub enum StateBody {
         record: Child,
         /// The family, if linked.
         family: Option<SubjectId>,
+        /// The child's depersonalized statistical record (kept only here: erasure unlinks it).
+        #[serde(default)]
+        stat: Option<SubjectId>,
     },
     /// A family.
     Family {
         /// The current record.
         record: Family,
+        /// The family's statistical record.
+        #[serde(default)]
+        stat: Option<SubjectId>,
     },
     /// A case.
     Case {

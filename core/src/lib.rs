@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod archive;
 pub mod assessment;
 pub mod audit;
 pub mod backup;
@@ -17,8 +18,12 @@ pub mod pin;
 pub mod plan;
 pub mod profile;
 pub mod registry;
+#[cfg(feature = "render")]
+pub mod render;
 pub mod report;
+pub mod stats;
 pub mod store;
+pub mod suppress;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod territory;

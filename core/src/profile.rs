@@ -54,6 +54,8 @@ pub enum Action {
     Configure,
     /// Decide as a supervising body (consent to suspending work on a case).
     Approve,
+    /// Run retention, archive records on request, set legal holds (RET-1, RET-2).
+    Archive,
 }
 
 impl Action {
@@ -69,6 +71,7 @@ impl Action {
             Action::ReadStatistics => "read_statistics",
             Action::Configure => "configure",
             Action::Approve => "approve",
+            Action::Archive => "archive",
         }
     }
 }
@@ -167,6 +170,24 @@ pub struct Retention {
     pub action: String,
 }
 
+/// Reporting settings (REP-2, REP-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// Depersonalized outputs hide counts below this.
+    pub suppression_threshold: u32,
+    /// Quarterly reports are due this many days after the quarter ends (Omsk: 30).
+    pub quarterly_due_days: u32,
+    /// Quarterly monitoring results are due on this day of the following month (Yamal: 20).
+    pub monitoring_due_day: u32,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Reporting { suppression_threshold: 5, quarterly_due_days: 30, monitoring_due_day: 20 }
+    }
+}
+
 /// Where the territory hierarchy comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,6 +248,9 @@ pub struct Profile {
     /// Plan rules, circumstance codes, assessment domains and agencies (WF-3).
     #[serde(default)]
     pub plan: Option<crate::plan::PlanConfig>,
+    /// Reporting settings.
+    #[serde(default)]
+    pub reporting: Reporting,
 }
 
 /// The profile format this library reads.
@@ -280,7 +304,9 @@ impl Profile {
                     );
                 }
                 // Registry-wide administration (backups, configuration) is never narrowed to a territory.
-                if matches!(g.action, Action::Backup | Action::Configure) && g.territory != TerritoryScope::All {
+                if matches!(g.action, Action::Backup | Action::Configure | Action::Archive)
+                    && g.territory != TerritoryScope::All
+                {
                     return Err(
                         bad("PROFILE_SCOPE", format!("roles[{i}].grants[{j}].territory")).arg("code", g.action.name())
                     );
@@ -299,6 +325,9 @@ impl Profile {
                     return Err(bad("PROFILE_DUPLICATE", format!("vocabularies.{name}[{i}]")).arg("code", &t.code));
                 }
             }
+        }
+        if self.reporting.suppression_threshold == 0 || !(1..=28).contains(&self.reporting.monitoring_due_day) {
+            return Err(bad("PROFILE_SCOPE", "reporting".into()).arg("code", "reporting"));
         }
         if !matches!(self.retention.action.as_str(), "archive" | "erase") {
             return Err(bad("UNKNOWN_CODE", "retention.action".into())

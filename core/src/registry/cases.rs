@@ -107,6 +107,7 @@ impl Registry {
         let key = self.subject_key(id)?;
         let mut batch = Batch::new();
         self.reindex_due(&mut batch, id, &header.territory, Some(old), &case)?;
+        let stats = self.restat_child_with(&case)?;
         let new_header =
             StateHeader { version: header.version + 1, updated_ms: now.timestamp_millis(), ..header.clone() };
         self.put_state(&mut batch, id, &new_header, &StateBody::Case { record: case.clone() }, &key)?;
@@ -118,7 +119,12 @@ impl Registry {
             body: FactBody::Case { event },
             key: &key,
         };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, op, Some(id.to_string()))])?;
+        self.commit_with_stats(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, op, Some(id.to_string()))],
+            &stats,
+        )?;
         self.case_view(*id, new_header.version, case)
     }
 
@@ -186,8 +192,27 @@ impl Registry {
             body: FactBody::Case { event },
             key: &child_key,
         };
-        self.commit(batch, vec![fact], vec![AuditDraft::allowed(&actor.user.id, "case.open", Some(id.to_string()))])?;
+        let stats = self.restat_child_with(&case)?;
+        self.commit_with_stats(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "case.open", Some(id.to_string()))],
+            &stats,
+        )?;
         self.case_view(id, 1, case)
+    }
+
+    /// The change of the child's statistical record when one of its cases changes. The
+    /// child's sealed state is rewritten only if it had no statistical record yet.
+    fn restat_child_with(&self, case: &Case) -> Result<Vec<super::stats_ops::StatChange>, Error> {
+        let Some((_, bytes)) = self.state_header(&case.child)? else { return Ok(Vec::new()) };
+        let key = self.subject_key(&case.child)?;
+        match self.open_state(&case.child, &bytes, &key)? {
+            (_, StateBody::Child { record, stat: Some(stat), .. }) => {
+                Ok(vec![self.child_stat_change(Some(stat), &record, Some(case))?])
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     fn check_document(&self, d: &BasisDocument, field: &str) -> Result<(), Error> {

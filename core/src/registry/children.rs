@@ -190,7 +190,11 @@ impl Registry {
         let mut drafts = Vec::with_capacity(items.len());
         let keys = (0..items.len()).map(|_| self.new_subject(&mut batch)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(items.len());
+        let mut stats = Vec::with_capacity(items.len());
         for ((item, (id, key)), w) in items.into_iter().zip(keys.iter()).zip(warnings) {
+            let change = self.child_stat_change(None, &item.record, None)?;
+            let stat = Some(change.id);
+            stats.push(change);
             for k in self.child_index_keys(id, &item.record) {
                 batch.put(Tree::Index, k, Vec::new());
             }
@@ -207,7 +211,7 @@ impl Registry {
                 &mut batch,
                 id,
                 &header,
-                &StateBody::Child { record: item.record.clone(), family: None },
+                &StateBody::Child { record: item.record.clone(), family: None, stat },
                 key,
             )?;
             pending.push(PendingFact {
@@ -225,7 +229,7 @@ impl Registry {
             drafts.push(AuditDraft::allowed(&actor.user.id, "child.register", Some(id.to_string())));
             out.push(Registered { id: *id, warnings: w });
         }
-        self.commit(batch, pending, drafts)?;
+        self.commit_with_stats(batch, pending, drafts, &stats)?;
         Ok(out)
     }
 
@@ -263,7 +267,7 @@ impl Registry {
         id: &SubjectId,
         action: Action,
         op: &'static str,
-    ) -> Result<(StateHeader, Child, Option<SubjectId>), Error> {
+    ) -> Result<(StateHeader, Child, Option<SubjectId>, Option<SubjectId>), Error> {
         let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
             self.authorize(actor, action, None, op, Some(id.to_string()))?;
             return Err(self.not_found(actor, op, id, "CHILD_NOT_FOUND"));
@@ -271,12 +275,12 @@ impl Registry {
         self.authorize(actor, action, Some(&Self::target_of(&h)), op, Some(id.to_string()))?;
         let key = self.subject_key(id)?;
         match self.open_state(id, &bytes, &key)? {
-            (h, StateBody::Child { record, family }) => Ok((h, record, family)),
+            (h, StateBody::Child { record, family, stat }) => Ok((h, record, family, stat)),
             _ => Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED")),
         }
     }
 
-    fn view(id: SubjectId, h: &StateHeader, record: Child, family: Option<SubjectId>) -> ChildView {
+    pub(crate) fn view(id: SubjectId, h: &StateHeader, record: Child, family: Option<SubjectId>) -> ChildView {
         ChildView {
             id,
             version: h.version,
@@ -292,7 +296,7 @@ impl Registry {
     /// Reads a child. Outside the actor's scope: `ACCESS_DENIED`, audited.
     pub fn get_child(&self, session: &Session, id: &SubjectId) -> Result<ChildView, Error> {
         let actor = self.actor(session)?;
-        let (h, record, family) = self.load_child(&actor, id, Action::Read, "child.read")?;
+        let (h, record, family, _) = self.load_child(&actor, id, Action::Read, "child.read")?;
         self.audit(AuditDraft::allowed(&actor.user.id, "child.read", Some(id.to_string())))?;
         Ok(Self::view(*id, &h, record, family))
     }
@@ -306,7 +310,7 @@ impl Registry {
             self.audit(AuditDraft::allowed(&actor.user.id, "child.search", None).with_detail("results=0"))?;
             return Ok(None);
         };
-        let (h, record, family) = self.load_child(&actor, &id, Action::Read, "child.read")?;
+        let (h, record, family, _) = self.load_child(&actor, &id, Action::Read, "child.read")?;
         self.audit(AuditDraft::allowed(&actor.user.id, "child.read", Some(id.to_string())))?;
         Ok(Some(Self::view(id, &h, record, family)))
     }
@@ -360,7 +364,7 @@ impl Registry {
             }
             let Ok(key) = self.subject_key(&id) else { continue };
             let (h, body) = self.open_state(&id, &bytes, &key)?;
-            let StateBody::Child { record, family } = body else { continue };
+            let StateBody::Child { record, family, .. } = body else { continue };
             let score = score_name(&words, &record);
             if query.birth_date.is_some() && score < names::LIKELY_MATCH_THRESHOLD && !tokens.is_empty() {
                 continue;
@@ -436,7 +440,7 @@ impl Registry {
         base_version: Option<u64>,
     ) -> Result<ChildView, Error> {
         let actor = self.actor(session)?;
-        let (h, old, family) = self.load_child(&actor, id, Action::Write, "child.update")?;
+        let (h, old, family, stat) = self.load_child(&actor, id, Action::Write, "child.update")?;
         if let Some(v) = base_version {
             if v != h.version {
                 return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION")
@@ -473,7 +477,10 @@ impl Registry {
             updated_ms: self.now().timestamp_millis(),
             ..h.clone()
         };
-        self.put_state(&mut batch, id, &header, &StateBody::Child { record: new.clone(), family }, &key)?;
+        let latest = self.latest_case(id)?;
+        let change = self.child_stat_change(stat, &new, latest.as_ref().map(|(_, c)| c))?;
+        let stat = Some(change.id);
+        self.put_state(&mut batch, id, &header, &StateBody::Child { record: new.clone(), family, stat }, &key)?;
         let fact = PendingFact {
             subject: *id,
             kind: SubjectKind::Child,
@@ -560,7 +567,7 @@ impl Registry {
                 }
                 if total >= offset && page.len() < limit {
                     let key = self.subject_key(&id)?;
-                    if let (h, StateBody::Child { record, family }) = self.open_state(&id, &bytes, &key)? {
+                    if let (h, StateBody::Child { record, family, .. }) = self.open_state(&id, &bytes, &key)? {
                         page.push(Self::view(id, &h, record, family));
                     }
                 }

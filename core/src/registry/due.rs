@@ -154,6 +154,13 @@ impl Registry {
         Ok(())
     }
 
+    /// Removes every due entry of a case (erasure).
+    pub(crate) fn remove_due(&self, batch: &mut Batch, id: &SubjectId, territory: &TerritoryCode, case: &Case) {
+        for (k, r, at) in self.due_entries(case) {
+            batch.delete(Tree::Index, due_key(territory, at, id, k, &r));
+        }
+    }
+
     fn reason(&self, case_opening: &str, kind: DueKind, reference: &str) -> Label {
         let fallback = Label { ru: reference.to_string(), ky: reference.to_string(), en: reference.to_string() };
         let Ok(w) = self.workflow() else { return fallback };

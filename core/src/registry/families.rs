@@ -63,7 +63,13 @@ impl Registry {
             created_ms: now,
             updated_ms: now,
         };
-        self.put_state(&mut batch, &id, &header, &StateBody::Family { record: family.clone() }, &key)?;
+        let change = super::stats_ops::StatChange {
+            id: SubjectId(self.random::<16>()?),
+            old: None,
+            new: Some(crate::stats::StatRecord::of_family(&family)),
+        };
+        let stat = Some(change.id);
+        self.put_state(&mut batch, &id, &header, &StateBody::Family { record: family.clone(), stat }, &key)?;
         let fact = PendingFact {
             subject: id,
             kind: SubjectKind::Family,
@@ -86,7 +92,7 @@ impl Registry {
         id: &SubjectId,
         action: Action,
         op: &'static str,
-    ) -> Result<(super::Actor, StateHeader, Family), Error> {
+    ) -> Result<(super::Actor, StateHeader, Family, Option<SubjectId>), Error> {
         let actor = self.actor(session)?;
         let Some((h, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
             self.authorize(&actor, action, None, op, Some(id.to_string()))?;
@@ -95,7 +101,7 @@ impl Registry {
         self.authorize(&actor, action, Some(&Self::target_of(&h)), op, Some(id.to_string()))?;
         let key = self.subject_key(id)?;
         match self.open_state(id, &bytes, &key)? {
-            (h, StateBody::Family { record }) => Ok((actor, h, record)),
+            (h, StateBody::Family { record, stat }) => Ok((actor, h, record, stat)),
             _ => Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED")),
         }
     }
@@ -112,9 +118,29 @@ impl Registry {
             .collect())
     }
 
+    /// A family's view without access checks (retention archives it).
+    pub(crate) fn family_view_internal(&self, id: &SubjectId) -> Result<Option<FamilyView>, Error> {
+        let Some((_, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Family) else {
+            return Ok(None);
+        };
+        let key = self.subject_key(id)?;
+        match self.open_state(id, &bytes, &key)? {
+            (h, StateBody::Family { record, .. }) => Ok(Some(FamilyView {
+                id: *id,
+                version: h.version,
+                record,
+                children: self.family_children(id)?,
+                organization: h.organization,
+                created_at: ms(h.created_ms),
+                updated_at: ms(h.updated_ms),
+            })),
+            _ => Ok(None),
+        }
+    }
+
     /// Reads a family with its linked children's ids.
     pub fn get_family(&self, session: &Session, id: &SubjectId) -> Result<FamilyView, Error> {
-        let (actor, h, record) = self.load_family(session, id, Action::Read, "family.read")?;
+        let (actor, h, record, _) = self.load_family(session, id, Action::Read, "family.read")?;
         let children = self.family_children(id)?;
         self.audit(AuditDraft::allowed(&actor.user.id, "family.read", Some(id.to_string())))?;
         Ok(FamilyView {
@@ -138,7 +164,7 @@ impl Registry {
         note: Option<String>,
         base_version: Option<u64>,
     ) -> Result<FamilyView, Error> {
-        let (actor, h, old) = self.load_family(session, id, Action::Write, "family.update")?;
+        let (actor, h, old, stat) = self.load_family(session, id, Action::Write, "family.update")?;
         if let Some(v) = base_version.filter(|v| *v != h.version) {
             return Err(Error::new(ErrorCode::Conflict, "STALE_VERSION").arg("expected", v).arg("found", h.version));
         }
@@ -157,7 +183,16 @@ impl Registry {
             updated_ms: self.now().timestamp_millis(),
             ..h.clone()
         };
-        self.put_state(&mut batch, id, &header, &StateBody::Family { record: new.clone() }, &key)?;
+        let stat_id = match stat {
+            Some(s) => s,
+            None => SubjectId(self.random::<16>()?),
+        };
+        let change = super::stats_ops::StatChange {
+            id: stat_id,
+            old: self.stat_record(&stat_id)?,
+            new: Some(crate::stats::StatRecord::of_family(&new)),
+        };
+        self.put_state(&mut batch, id, &header, &StateBody::Family { record: new.clone(), stat: Some(stat_id) }, &key)?;
         let fact = PendingFact {
             subject: *id,
             kind: SubjectKind::Family,
@@ -166,11 +201,8 @@ impl Registry {
             body: FactBody::Changed { changes, provenance, note },
             key: &key,
         };
-        self.commit(
-            batch,
-            vec![fact],
-            vec![AuditDraft::allowed(&actor.user.id, "family.update", Some(id.to_string()))],
-        )?;
+        let audit = vec![AuditDraft::allowed(&actor.user.id, "family.update", Some(id.to_string()))];
+        self.commit_with_stats(batch, vec![fact], audit, &[change])?;
         Ok(FamilyView {
             id: *id,
             version: header.version,
@@ -206,7 +238,7 @@ impl Registry {
         self.check_provenance(&provenance)?;
         let key = self.subject_key(child)?;
         let (h, body) = self.open_state(child, &bytes, &key)?;
-        let StateBody::Child { record, family: current } = body else {
+        let StateBody::Child { record, family: current, stat } = body else {
             return Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED"));
         };
         if let (Some(cur), Some(new)) = (current, family) {
@@ -223,7 +255,7 @@ impl Registry {
             batch.put(Tree::Index, index::family_child(f, child), Vec::new());
         }
         let header = StateHeader { version: h.version + 1, updated_ms: self.now().timestamp_millis(), ..h.clone() };
-        self.put_state(&mut batch, child, &header, &StateBody::Child { record, family: family.copied() }, &key)?;
+        self.put_state(&mut batch, child, &header, &StateBody::Child { record, family: family.copied(), stat }, &key)?;
         let fact = PendingFact {
             subject: *child,
             kind: SubjectKind::Child,

@@ -9,8 +9,12 @@ mod classifier;
 mod due;
 mod families;
 mod index;
+mod keyring;
 mod plans;
+mod reports;
+mod retention;
 mod sessions;
+mod stats_ops;
 mod users_ops;
 
 pub use audit_ops::{AuditReport, DeniedAttempt};
@@ -18,7 +22,10 @@ pub use cases::{CaseView, OpenCase, TransitionRequest};
 pub use children::{ChildView, DuplicateCandidate, HistoryEntry, Match, NewChild, Registered, SearchQuery};
 pub use due::{DueItem, DueKind, DueQuery};
 pub use families::FamilyView;
-pub use plans::{MeasureUpdate, PlanProposal};
+pub use keyring::{recoverable_keys, Rotation};
+pub use plans::{ManualMeasure, MeasureChange, MeasureUpdate, PlanProposal};
+pub use reports::{ReportKind, ReportRequest};
+pub use retention::{RequestLogEntry, RetentionCandidate, RetentionPlan, RetentionReport};
 pub use sessions::{ExternalPrincipal, Session};
 
 use crate::access::{self, DenyReason, Principal, Target};
@@ -61,7 +68,7 @@ impl Env {
 }
 
 const META_FORMAT: &[u8] = b"format";
-const META_SALT: &[u8] = b"salt";
+pub(crate) const META_SALT: &[u8] = b"salt";
 const META_CHECK: &[u8] = b"check";
 const META_ORIGIN: &[u8] = b"origin";
 const META_PROFILE: &[u8] = b"profile";
@@ -106,6 +113,8 @@ pub struct Registry {
     clock: Arc<dyn Clock>,
     origin: String,
     inner: Mutex<Inner>,
+    /// Wrapping keys of the subjects' data keys, by generation.
+    keyring: std::sync::RwLock<keyring::Keyring>,
     /// Set when the anchor names a chain position the store no longer has: the anchor
     /// is then kept as evidence and never overwritten.
     anchor_frozen: bool,
@@ -117,7 +126,7 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-fn st<E: std::fmt::Display>(e: E) -> Error {
+pub(crate) fn st<E: std::fmt::Display>(e: E) -> Error {
     Error::storage(e)
 }
 
@@ -151,6 +160,7 @@ impl Registry {
         store.apply(b).map_err(st)?;
         let territories = profile.territories()?;
         let calendar = profile_calendar(&profile)?;
+        let ring = keyring::create(store.as_ref(), &keys.kek, &mut rng)?;
         let reg = Registry {
             store,
             profile,
@@ -160,6 +170,7 @@ impl Registry {
             clock,
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact: 0, next_audit: 0, head: audit::GENESIS } }),
+            keyring: std::sync::RwLock::new(ring),
             anchor_frozen: false,
         };
         if let Err(e) = reg.create_first_admin(first_admin) {
@@ -217,7 +228,8 @@ impl Registry {
         };
         let anchor_frozen = !anchor_matches(store.as_ref())?;
         let calendar = profile_calendar(&profile)?;
-        let Env { clock, rng } = env;
+        let Env { clock, mut rng } = env;
+        let ring = keyring::load(store.as_ref(), &keys.kek, &mut rng)?;
         Ok(Registry {
             store,
             profile,
@@ -227,6 +239,7 @@ impl Registry {
             clock,
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact, next_audit, head } }),
+            keyring: std::sync::RwLock::new(ring),
             anchor_frozen,
         })
     }
@@ -312,12 +325,24 @@ impl Registry {
     /// `facts` are (subject, kind, base_version, author, body, key) and get consecutive sequences.
     pub(crate) fn commit(
         &self,
-        mut batch: Batch,
+        batch: Batch,
         facts: Vec<PendingFact<'_>>,
         entries: Vec<AuditDraft>,
     ) -> Result<Vec<u64>, Error> {
+        self.commit_with_stats(batch, facts, entries, &[])
+    }
+
+    /// [`Registry::commit`] with statistical record changes (counters updated under the lock).
+    pub(crate) fn commit_with_stats(
+        &self,
+        mut batch: Batch,
+        facts: Vec<PendingFact<'_>>,
+        entries: Vec<AuditDraft>,
+        stats: &[stats_ops::StatChange],
+    ) -> Result<Vec<u64>, Error> {
         let mut inner = self.lock()?;
         let Inner { rng, counters } = &mut *inner;
+        self.stage_stats(&mut batch, stats, rng.as_mut())?;
         let mut next_fact = counters.next_fact;
         let mut next_audit = counters.next_audit;
         let mut head = counters.head;
@@ -420,7 +445,8 @@ impl Registry {
     /// Stores a data key for a subject, wrapped by the key-encryption key.
     pub(crate) fn wrap_key(&self, batch: &mut Batch, id: &SubjectId, key: &Key) -> Result<(), Error> {
         let mut inner = self.lock()?;
-        let wrapped = crypto::seal(&self.keys.kek, &id.0, key.as_bytes(), &mut inner.rng);
+        let ring = self.keyring.read().map_err(|_| Error::storage("keyring lock"))?;
+        let wrapped = ring.wrap(id, key, &mut inner.rng);
         batch.put(Tree::Keys, id.0.to_vec(), wrapped);
         Ok(())
     }
@@ -429,10 +455,7 @@ impl Registry {
     pub(crate) fn subject_key(&self, id: &SubjectId) -> Result<Key, Error> {
         let wrapped =
             self.store.get(Tree::Keys, &id.0).map_err(st)?.ok_or_else(|| Error::new(ErrorCode::NotFound, "ERASED"))?;
-        let raw =
-            crypto::open(&self.keys.kek, &id.0, &wrapped).map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
-        let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| Error::new(ErrorCode::Crypto, "DATA_DAMAGED"))?;
-        Ok(Key::from_bytes(bytes))
+        self.keyring.read().map_err(|_| Error::storage("keyring lock"))?.unwrap(id, &wrapped)
     }
 
     /// The clear header of a subject's state.

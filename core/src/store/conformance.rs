@@ -23,6 +23,12 @@ fn anchor_roundtrip(s: &dyn Store) {
     s.write_anchor(b"head-1").expect("write");
     s.write_anchor(b"head-2").expect("write");
     assert_eq!(s.read_anchor().expect("read"), Some(b"head-2".to_vec()));
+    // Overwritten side records: the latest content wins, of any length up to a slot.
+    assert_eq!(s.get_side("secret").expect("read"), None);
+    s.put_side("secret", &[1u8; 100], super::SideWrite::Overwrite).expect("write");
+    s.put_side("secret", b"short", super::SideWrite::Overwrite).expect("write");
+    assert_eq!(s.get_side("secret").expect("read"), Some(b"short".to_vec()));
+    assert_eq!(s.read_anchor().expect("read"), Some(b"head-2".to_vec()), "records are separate");
 }
 
 fn get_put_delete(s: &dyn Store) {

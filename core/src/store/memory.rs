@@ -1,6 +1,6 @@
 //! The in-memory backend: for WASM, tests and throwaway registries.
 
-use super::{Batch, Pair, Store, StoreError, Tree};
+use super::{Batch, Pair, SideWrite, Store, StoreError, Tree};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
@@ -10,7 +10,7 @@ type Trees = HashMap<Tree, BTreeMap<Vec<u8>, Vec<u8>>>;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     trees: RwLock<Trees>,
-    anchor: RwLock<Option<Vec<u8>>>,
+    side: RwLock<HashMap<String, Vec<u8>>>,
 }
 
 impl MemoryStore {
@@ -72,12 +72,12 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
-        *self.anchor.write().map_err(poisoned)? = Some(anchor.to_vec());
+    fn put_side(&self, name: &str, data: &[u8], _how: SideWrite) -> Result<(), StoreError> {
+        self.side.write().map_err(poisoned)?.insert(name.to_string(), data.to_vec());
         Ok(())
     }
 
-    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.anchor.read().map_err(poisoned)?.clone())
+    fn get_side(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.side.read().map_err(poisoned)?.get(name).cloned())
     }
 }

@@ -10,6 +10,8 @@
 pub mod conformance;
 mod memory;
 #[cfg(feature = "sled")]
+mod side_file;
+#[cfg(feature = "sled")]
 mod sled_store;
 
 pub use memory::MemoryStore;
@@ -38,6 +40,8 @@ pub enum Tree {
     Sessions,
     /// Wrapped per-subject data keys: destroying one erases a subject.
     Keys,
+    /// Depersonalized statistical records and per-territory counters (sealed with the stats key).
+    Stats,
 }
 
 impl Tree {
@@ -55,6 +59,7 @@ impl Tree {
             Tree::Users => "users",
             Tree::Sessions => "sessions",
             Tree::Keys => "keys",
+            Tree::Stats => "stats",
         }
     }
     /// The tree of a stable name.
@@ -104,6 +109,16 @@ impl Batch {
     }
 }
 
+/// How a side record replaces its previous content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideWrite {
+    /// A new copy replaces the old one atomically (the old bytes may linger on disk).
+    Atomic,
+    /// The old bytes are overwritten in place, crash-safely (two slots written in turn):
+    /// for secrets whose old values must not survive.
+    Overwrite,
+}
+
 /// Errors of a storage backend.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -133,12 +148,21 @@ pub trait Store: Send + Sync {
     /// Makes applied batches durable.
     fn flush(&self) -> Result<(), StoreError>;
 
-    /// Keeps a small record outside the backend's own log (the audit anchor). A backend
-    /// whose log can lose its tail silently (sled treats a damaged segment as a torn
-    /// write) must store it elsewhere, so that a truncated audit chain shows.
-    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError>;
-    /// The record written by [`Store::write_anchor`], if any.
-    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Keeps a small named record outside the backend's own log: the audit anchor (a log
+    /// that can lose its tail silently must not hold it) and the keyring secret (which must
+    /// be destroyable for real, which a log-structured store cannot promise).
+    fn put_side(&self, name: &str, data: &[u8], how: SideWrite) -> Result<(), StoreError>;
+    /// A record written by [`Store::put_side`], if any.
+    fn get_side(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Records the audit anchor (atomically replaced).
+    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
+        self.put_side("anchor", anchor, SideWrite::Atomic)
+    }
+    /// The audit anchor, if any.
+    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_side("anchor")
+    }
 
     /// Every pair with a prefix (convenience over [`Store::scan`]).
     fn scan_prefix(&self, tree: Tree, prefix: &[u8]) -> Result<Vec<Pair>, StoreError> {

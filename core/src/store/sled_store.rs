@@ -1,13 +1,13 @@
 //! The sled backend: the embedded on-disk default.
 
-use super::{Batch, Pair, Store, StoreError, Tree};
+use super::{Batch, Pair, SideWrite, Store, StoreError, Tree};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-/// The anchor file beside sled's own files.
-pub const ANCHOR_FILE: &str = "kamkor.anchor";
+/// Side records live in `kamkor.<name>` beside sled's own files.
+const SIDE_PREFIX: &str = "kamkor.";
 
 /// A registry store in a sled database directory.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct SledStore {
     trees: Vec<sled::Tree>,
     /// Where the anchor file lives; `None` for a temporary store (anchor kept in memory).
     dir: Option<PathBuf>,
-    memory_anchor: Arc<RwLock<Option<Vec<u8>>>>,
+    memory_side: Arc<RwLock<std::collections::HashMap<String, Vec<u8>>>>,
 }
 
 fn backend(e: sled::Error) -> StoreError {
@@ -41,7 +41,7 @@ impl SledStore {
 
     fn from_db(db: sled::Db, dir: Option<PathBuf>) -> Result<Self, StoreError> {
         let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>().map_err(backend)?;
-        Ok(SledStore { db, trees, dir, memory_anchor: Arc::default() })
+        Ok(SledStore { db, trees, dir, memory_side: Arc::default() })
     }
 
     fn tree(&self, tree: Tree) -> &sled::Tree {
@@ -118,31 +118,28 @@ impl Store for SledStore {
         self.db.flush().map(|_| ()).map_err(backend)
     }
 
-    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
-        let io = |e: std::io::Error| StoreError::Backend(format!("anchor: {e}"));
+    fn put_side(&self, name: &str, data: &[u8], how: SideWrite) -> Result<(), StoreError> {
         let Some(dir) = &self.dir else {
-            *self.memory_anchor.write().map_err(|_| StoreError::Backend("anchor lock".into()))? = Some(anchor.to_vec());
+            let mut m = self.memory_side.write().map_err(|_| StoreError::Backend("side lock".into()))?;
+            m.insert(name.to_string(), data.to_vec());
             return Ok(());
         };
-        // Write a new file, then rename it over the old one: the anchor is never half-written.
-        let tmp = dir.join(format!("{ANCHOR_FILE}.tmp"));
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(io)?;
-            f.write_all(anchor).map_err(io)?;
-            f.sync_all().map_err(io)?;
+        let path = dir.join(format!("{SIDE_PREFIX}{name}"));
+        match how {
+            SideWrite::Atomic => super::side_file::replace(&path, data),
+            SideWrite::Overwrite => super::side_file::overwrite(&path, data),
         }
-        std::fs::rename(&tmp, dir.join(ANCHOR_FILE)).map_err(io)
     }
 
-    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+    fn get_side(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(dir) = &self.dir else {
-            return Ok(self.memory_anchor.read().map_err(|_| StoreError::Backend("anchor lock".into()))?.clone());
+            return Ok(self
+                .memory_side
+                .read()
+                .map_err(|_| StoreError::Backend("side lock".into()))?
+                .get(name)
+                .cloned());
         };
-        match std::fs::read(dir.join(ANCHOR_FILE)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::Backend(format!("anchor: {e}"))),
-        }
+        super::side_file::read(&dir.join(format!("{SIDE_PREFIX}{name}")))
     }
 }
