@@ -261,7 +261,7 @@ impl Registry {
     }
 
     /// Loads a child for an actor and an action, auditing a refusal.
-    fn load_child(
+    pub(crate) fn load_child(
         &self,
         actor: &Actor,
         id: &SubjectId,
