@@ -108,8 +108,19 @@ fn due_list(profile_text: &str, n: usize) {
     let mut synth = kamkor_core::synth::Synth::new(11, reg.territories(), clock.today_for_bench());
     let t = Instant::now();
     let mut ids = Vec::with_capacity(n);
+    let mut k = 0usize;
     while ids.len() < n {
-        let batch: Vec<_> = (0..5000.min(n - ids.len())).map(|_| synth.child()).collect();
+        let batch: Vec<_> = (0..5000.min(n - ids.len()))
+            .map(|_| {
+                let mut c = synth.child();
+                k += 1;
+                // One in fifty is an adult past the retention age of 28.
+                if k % 50 == 0 {
+                    c.record.birth_date = NaiveDate::from_ymd_opt(1990, 1, 1 + (k % 28) as u32).expect("d");
+                }
+                c
+            })
+            .collect();
         ids.extend(reg.register_children(&root, batch).expect("register").into_iter().map(|r| r.id));
     }
     let reg_secs = t.elapsed().as_secs_f64();
@@ -156,6 +167,63 @@ fn due_list(profile_text: &str, n: usize) {
         );
     }
     println!("(setup: {n} children registered in {reg_secs:.1} s, {n} cases opened one by one in {open_secs:.1} s = {:.0} cases/s)", n as f64 / open_secs);
+    let admin = reg.login("admin", "correct horse battery").expect("login");
+    reports_and_retention(&reg, &admin, &clock, n);
+}
+
+fn reports_and_retention(reg: &Registry, admin: &kamkor_core::Session, clock: &ManualClock, n: usize) {
+    let user = |login: &str, role: &str| NewUser {
+        login: login.into(),
+        surname: "Асанова".into(),
+        given_name: "Гүлзат".into(),
+        patronymic: None,
+        pin: None,
+        position: "x".into(),
+        agency: "x".into(),
+        agency_inn: "222".into(),
+        address: "x".into(),
+        territory: TerritoryCode::parse("41700000000000").expect("code"),
+        role: role.into(),
+        valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("d"),
+        valid_until: NaiveDate::from_ymd_opt(2027, 12, 31).expect("d"),
+        password: Some("correct horse battery".into()),
+        external_login: false,
+    };
+    reg.add_user(admin, user("central", "central_reader")).expect("user");
+    let central = reg.login("central", "correct horse battery").expect("login");
+    let req = kamkor_core::registry::ReportRequest {
+        report: kamkor_core::registry::ReportKind::Consolidated,
+        territory: None,
+        depersonalized: false,
+    };
+    let mut times = Vec::new();
+    for i in 0..10 {
+        let t = Instant::now();
+        let r = reg
+            .report(&central, &kamkor_core::registry::ReportRequest { depersonalized: i % 2 == 1, ..req.clone() })
+            .expect("report");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        black_box(r);
+    }
+    println!(
+        "consolidated republic report over {n} children: p50 {:.1} ms, max {:.1} ms  [target <= 500 ms]",
+        percentile(&mut times.clone(), 0.5),
+        percentile(&mut times, 1.0)
+    );
+    let before = reg.report(&central, &req).expect("report");
+    let t = Instant::now();
+    let mut archive = Vec::new();
+    let r = reg.retention_run(admin, &mut archive).expect("retention");
+    let secs = t.elapsed().as_secs_f64();
+    let after = reg.report(&central, &req).expect("report");
+    println!(
+        "retention run over {n} children: {secs:.1} s, erased {} children and {} cases, archive {:.1} MB, keyring re-wrapped  [target <= 60 s]; reports unchanged: {}",
+        r.erased_children,
+        r.erased_cases,
+        archive.len() as f64 / 1e6,
+        before.tables == after.tables
+    );
+    let _ = clock;
 }
 
 trait Today {

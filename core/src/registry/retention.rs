@@ -387,51 +387,57 @@ impl Registry {
             .map_err(|e| Error::new(ErrorCode::Storage, "BACKUP_IO").arg("detail", e))?;
         report.archive_bytes = package.len() as u64;
         report.archive_sha256 = Some(hex::encode(crypto::sha256(&package)));
-        // 3. Erase, one child (with its cases and, if last, its family) per atomic batch.
-        for a in &payload.children {
-            let id = a.child.id;
+        // 3. Erase in atomic batches of children (each with its cases and, if it was the
+        //    last one, its family).
+        for chunk in payload.children.chunks(256) {
             let mut batch = Batch::new();
             let mut stats = Vec::new();
-            let Some((h, record, family, stat)) = self.child_state(&id)? else { continue };
-            for k in self.child_index_keys(&id, &record) {
-                batch.delete(Tree::Index, k);
-            }
-            self.erase_subject(&mut batch, &id)?;
-            batch.delete(Tree::Index, hold_key(&id));
-            if let Some(s) = stat {
-                if let Some(mut rec) = self.stat_record(&s)? {
-                    let old = rec.clone();
-                    rec.mark_erased();
-                    stats.push(StatChange { id: s, old: Some(old), new: Some(rec) });
+            let mut drafts = Vec::new();
+            for a in chunk {
+                let id = a.child.id;
+                let Some((h, record, family, stat)) = self.child_state(&id)? else { continue };
+                for k in self.child_index_keys(&id, &record) {
+                    batch.delete(Tree::Index, k);
                 }
-            }
-            for c in &a.cases {
-                self.remove_due(&mut batch, &c.id, &h.territory, &c.case);
-                batch.delete(Tree::Index, index::child_case(&id, &c.id));
-                self.erase_subject(&mut batch, &c.id)?;
-                report.erased_cases += 1;
-            }
-            if let Some(f) = family {
-                batch.delete(Tree::Index, index::family_child(&f, &id));
-                if a.family.is_some() {
-                    if let Some((_, bytes)) = self.state_header(&f)? {
-                        let key = self.subject_key(&f)?;
-                        if let (_, StateBody::Family { stat: Some(s), .. }) = self.open_state(&f, &bytes, &key)? {
-                            if let Some(mut rec) = self.stat_record(&s)? {
-                                let old = rec.clone();
-                                rec.mark_erased();
-                                stats.push(StatChange { id: s, old: Some(old), new: Some(rec) });
+                self.erase_subject(&mut batch, &id)?;
+                batch.delete(Tree::Index, hold_key(&id));
+                if let Some(s) = stat {
+                    if let Some(mut rec) = self.stat_record(&s)? {
+                        let old = rec.clone();
+                        rec.mark_erased();
+                        stats.push(StatChange { id: s, old: Some(old), new: Some(rec) });
+                    }
+                }
+                for c in &a.cases {
+                    self.remove_due(&mut batch, &c.id, &h.territory, &c.case);
+                    batch.delete(Tree::Index, index::child_case(&id, &c.id));
+                    self.erase_subject(&mut batch, &c.id)?;
+                    report.erased_cases += 1;
+                }
+                if let Some(f) = family {
+                    batch.delete(Tree::Index, index::family_child(&f, &id));
+                    if a.family.is_some() {
+                        if let Some((_, bytes)) = self.state_header(&f)? {
+                            let key = self.subject_key(&f)?;
+                            if let (_, StateBody::Family { stat: Some(s), .. }) = self.open_state(&f, &bytes, &key)? {
+                                if let Some(mut rec) = self.stat_record(&s)? {
+                                    let old = rec.clone();
+                                    rec.mark_erased();
+                                    stats.push(StatChange { id: s, old: Some(old), new: Some(rec) });
+                                }
                             }
                         }
+                        self.erase_subject(&mut batch, &f)?;
+                        report.erased_families += 1;
                     }
-                    self.erase_subject(&mut batch, &f)?;
-                    report.erased_families += 1;
                 }
+                let detail = format!("reason={reason} cases={}", a.cases.len());
+                drafts.push(
+                    AuditDraft::allowed(&actor.user.id, "retention.erase", Some(id.to_string())).with_detail(detail),
+                );
+                report.erased_children += 1;
             }
-            let draft = AuditDraft::allowed(&actor.user.id, "retention.erase", Some(id.to_string()))
-                .with_detail(format!("reason={reason} cases={}", a.cases.len()));
-            self.commit_with_stats(batch, Vec::new(), vec![draft], &stats)?;
-            report.erased_children += 1;
+            self.commit_with_stats(batch, Vec::new(), drafts, &stats)?;
         }
         // 4. Rotate the keyring: erased keys left in old log segments become unopenable.
         let rotation = self.rotate_keyring()?;
