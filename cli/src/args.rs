@@ -6,6 +6,12 @@ use clap::{Args, Parser, Subcommand};
 use kamkor_core::{Lang, TerritoryCode};
 use std::path::PathBuf;
 
+mod case;
+pub use case::{
+    AssessArgs, CaseCmd, DocArgs, DueArgs, MeasureCmd, MonitorArgs, OpenArgs, OptDocArgs, PlanAddArgs, PlanChangeArgs,
+    PlanCmd, ProgrammeCmd, TransitionArgs,
+};
+
 /// The `kamkor` command.
 #[derive(Debug, Parser)]
 #[command(name = "kamkor", version, about = "Registry of children and families in difficult life situations")]
@@ -50,6 +56,11 @@ pub enum Command {
     /// Family records.
     #[command(subcommand)]
     Family(FamilyCmd),
+    /// Cases: the work with a child from identification to exit.
+    #[command(subcommand)]
+    Case(CaseCmd),
+    /// What is due and overdue in your scope, most urgent first.
+    Due(DueArgs),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),

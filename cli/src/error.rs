@@ -46,7 +46,7 @@ impl From<Error> for CliError {
             exit: exit_code(e.code),
             reason: e.reason,
             field: e.field,
-            args: e.args,
+            args: e.args.into_iter().collect(),
             reported: false,
         }
     }

@@ -114,10 +114,25 @@ mod tests {
             include_str!("commands/families.rs"),
             include_str!("commands/audit.rs"),
             include_str!("commands/render.rs"),
+            include_str!("commands/cases/mod.rs"),
+            include_str!("commands/cases/assess.rs"),
+            include_str!("commands/cases/due.rs"),
+            include_str!("commands/cases/history.rs"),
+            include_str!("commands/cases/labels.rs"),
+            include_str!("commands/cases/plan.rs"),
+            include_str!("commands/cases/programme.rs"),
+            include_str!("commands/cases/render.rs"),
             include_str!("demo/mod.rs"),
             include_str!("demo/cast.rs"),
             include_str!("demo/scenario.rs"),
             include_str!("demo/report.rs"),
+            include_str!("demo/report_cases.rs"),
+            include_str!("demo/cases_tour.rs"),
+            include_str!("demo/clock.rs"),
+            include_str!("demo/findings.rs"),
+            include_str!("demo/walk.rs"),
+            include_str!("demo/walk/steps.rs"),
+            include_str!("demo/walk/work.rs"),
         ];
         let en = ids(CLI_EN);
         let ui = Ui { lang: Lang::En, json: false };
@@ -193,6 +208,7 @@ mod tests {
             "JSON_OUTPUT",
             "REGISTRY_MISSING",
             "IO",
+            "FINDING_SYNTAX",
         ] {
             let id = kamkor_core::i18n::reason_message_id(reason);
             assert!(en.contains(&id), "message id {id} for {reason} is not in the CLI catalog");

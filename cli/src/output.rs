@@ -76,10 +76,37 @@ impl Table {
 
 /// Prints `label: value` lines with the labels aligned.
 pub fn print_fields(ui: &Ui, fields: &[(&str, String)]) {
+    outln!("{}", fields_text(ui, fields).trim_end());
+}
+
+/// `label: value` lines with the labels aligned, as text (each line ends with a newline).
+pub fn fields_text(ui: &Ui, fields: &[(&str, String)]) -> String {
     let labels: Vec<String> = fields.iter().map(|(id, _)| ui.t(id)).collect();
     let w = labels.iter().map(|l| width(l)).max().unwrap_or(0);
+    let mut out = String::new();
     for (label, (_, value)) in labels.iter().zip(fields) {
-        outln!("{label}:{}{value}", " ".repeat(w - width(label) + 1));
+        out.push_str(&format!("{label}:{}{value}\n", " ".repeat(w - width(label) + 1)));
+    }
+    out
+}
+
+/// Text built line by line, printed at once (or kept, as the demo keeps a case's view).
+#[derive(Debug, Default, Clone)]
+pub struct Text(pub String);
+
+impl Text {
+    /// Adds a line.
+    pub fn line(&mut self, s: impl AsRef<str>) {
+        self.0.push_str(s.as_ref());
+        self.0.push('\n');
+    }
+    /// Adds lines as they are.
+    pub fn push(&mut self, s: &str) {
+        self.0.push_str(s);
+    }
+    /// Prints the text on stdout.
+    pub fn print(&self) {
+        outln!("{}", self.0.trim_end());
     }
 }
 

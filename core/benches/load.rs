@@ -9,7 +9,9 @@
 //!
 //! Environment: `KAMKOR_BENCH_N` (default 1,000,000), `KAMKOR_BENCH_BATCH` (default 5000),
 //! `KAMKOR_BENCH_SEED` (default 2026), `KAMKOR_BENCH_DIR` (where the temporary databases
-//! go; default the system temporary directory). Each engine runs in its own child
+//! go; default the system temporary directory), `KAMKOR_BENCH_BREAKDOWN=1` (time every
+//! store call and report, per phase, the time in the store versus the registry around
+//! it; adds a little overhead). Each engine runs in its own child
 //! process (this program re-executed with `KAMKOR_BENCH_PHASE=sled|sqlite`), so that
 //! each one's peak RSS is its own. Progress goes to stderr, the report to stdout.
 #![allow(clippy::disallowed_methods)] // Instant::now: wall-clock timing is the point of a benchmark.
@@ -18,7 +20,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use kamkor_core::model::Child;
 use kamkor_core::names;
 use kamkor_core::registry::{NewChild, SearchQuery};
-use kamkor_core::store::SledStore;
+use kamkor_core::store::{Batch, Pair, SideWrite, SledStore, Store, StoreError, Tree};
 use kamkor_core::synth::Synth;
 use kamkor_core::territory::{Territories, TerritoryCode};
 use kamkor_core::{Env, Key, ManualClock, NewUser, Profile, Registry, SubjectId};
@@ -27,10 +29,11 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const KG: &str = include_str!("../profiles/kyrgyzstan.toml");
+const KG: &str = kamkor_core::profile::KYRGYZSTAN_TOML;
 const PASSWORD: &str = "correct horse battery";
 const ROOT: &str = "41700000000000";
 const PIN_LOOKUPS: usize = 10_000;
@@ -342,6 +345,9 @@ struct Figures {
     rss_before_mib: f64,
     peak_rss_mib: f64,
     disk_mib: f64,
+    /// Store time per phase (only with `KAMKOR_BENCH_BREAKDOWN=1`).
+    #[serde(default)]
+    breakdown: Vec<PhaseBreakdown>,
 }
 
 impl Figures {
@@ -415,11 +421,118 @@ fn user(login: &str, role: &str, inn: &str) -> NewUser {
     }
 }
 
+/// Time spent inside the store, per operation kind (with `KAMKOR_BENCH_BREAKDOWN=1`).
+#[derive(Debug, Default)]
+struct StoreClock {
+    /// Nanoseconds and calls: get, scan, apply (batch commit), other (last, len, flush, anchor).
+    ns: [AtomicU64; 4],
+    calls: [AtomicU64; 4],
+}
+
+impl StoreClock {
+    fn add(&self, i: usize, t: Instant) {
+        self.ns[i].fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.calls[i].fetch_add(1, Ordering::Relaxed);
+    }
+    fn snapshot(&self) -> [(f64, u64); 4] {
+        std::array::from_fn(|i| {
+            (self.ns[i].load(Ordering::Relaxed) as f64 / 1e9, self.calls[i].load(Ordering::Relaxed))
+        })
+    }
+}
+
+/// A store that forwards to sled and times every call.
+struct TimedStore {
+    inner: SledStore,
+    clock: Arc<StoreClock>,
+}
+
+impl Store for TimedStore {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = Instant::now();
+        let r = self.inner.get(tree, key);
+        self.clock.add(0, t);
+        r
+    }
+    fn scan(&self, tree: Tree, prefix: &[u8], start: &[u8], limit: usize) -> Result<Vec<Pair>, StoreError> {
+        let t = Instant::now();
+        let r = self.inner.scan(tree, prefix, start, limit);
+        self.clock.add(1, t);
+        r
+    }
+    fn last(&self, tree: Tree) -> Result<Option<Pair>, StoreError> {
+        let t = Instant::now();
+        let r = self.inner.last(tree);
+        self.clock.add(3, t);
+        r
+    }
+    fn len(&self, tree: Tree) -> Result<usize, StoreError> {
+        self.inner.len(tree)
+    }
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        let t = Instant::now();
+        let r = self.inner.apply(batch);
+        self.clock.add(2, t);
+        r
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        let t = Instant::now();
+        let r = self.inner.flush();
+        self.clock.add(3, t);
+        r
+    }
+    fn write_anchor(&self, anchor: &[u8]) -> Result<(), StoreError> {
+        let t = Instant::now();
+        let r = self.inner.write_anchor(anchor);
+        self.clock.add(3, t);
+        r
+    }
+    fn read_anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.read_anchor()
+    }
+    fn put_side(&self, name: &str, data: &[u8], how: SideWrite) -> Result<(), StoreError> {
+        let t = Instant::now();
+        let r = self.inner.put_side(name, data, how);
+        self.clock.add(3, t);
+        r
+    }
+    fn get_side(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_side(name)
+    }
+}
+
+/// Where the time of one phase went: store calls versus the registry around them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct PhaseBreakdown {
+    phase: String,
+    total_s: f64,
+    /// (operation, seconds, calls)
+    store: Vec<(String, f64, u64)>,
+}
+
+fn breakdown(phase: &str, total: Duration, before: [(f64, u64); 4], after: [(f64, u64); 4]) -> PhaseBreakdown {
+    let names = ["get", "scan", "apply (batch commit)", "flush/anchor/last"];
+    PhaseBreakdown {
+        phase: phase.to_string(),
+        total_s: total.as_secs_f64(),
+        store: names
+            .iter()
+            .zip(before.iter().zip(after.iter()))
+            .map(|(n, (b, a))| ((*n).to_string(), a.0 - b.0, a.1 - b.1))
+            .collect(),
+    }
+}
+
 fn run_sled(cfg: Config) -> Figures {
     let rss_before = proc_status_kib("VmRSS");
     let dir = bench_dir();
     let path = dir.path().join("sled");
-    let store = Arc::new(SledStore::open(&path).expect("open sled"));
+    let timed = std::env::var("KAMKOR_BENCH_BREAKDOWN").is_ok_and(|v| v == "1");
+    let sled = SledStore::open(&path).expect("open sled");
+    let clock_in = Arc::new(StoreClock::default());
+    let store: Arc<dyn Store> =
+        if timed { Arc::new(TimedStore { inner: sled, clock: clock_in.clone() }) } else { Arc::new(sled) };
+    let mut phases = Vec::new();
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).single().expect("time")));
     let reg = Registry::create(
         store.clone(),
@@ -440,6 +553,7 @@ fn run_sled(cfg: Config) -> Figures {
     let mut batch_ms = Vec::new();
     let mut register = Duration::ZERO;
     let started = Instant::now();
+    let mut store_before = clock_in.snapshot();
     while ids.len() < cfg.n {
         let batch = gen.batch(cfg.batch);
         let t = Instant::now();
@@ -454,6 +568,11 @@ fn run_sled(cfg: Config) -> Figures {
     let t = Instant::now();
     reg.flush().expect("flush");
     let flush = t.elapsed();
+    if timed {
+        let now = clock_in.snapshot();
+        phases.push(breakdown("registration", register + flush, store_before, now));
+        store_before = now;
+    }
 
     let (pins, queries, mismatched) = gen.reads(cfg.seed);
     eprintln!("  [kamkor] {} gets by PIN", pins.len());
@@ -467,6 +586,12 @@ fn run_sled(cfg: Config) -> Figures {
             found += 1;
         }
     }
+    if timed {
+        let now = clock_in.snapshot();
+        let total = Duration::from_secs_f64(pin_us.iter().sum::<f64>() / 1e6);
+        phases.push(breakdown("get by PIN", total, store_before, now));
+        store_before = now;
+    }
     eprintln!("  [kamkor] {} name searches", queries.len());
     let search = run_queries(&queries, |q| {
         let query = SearchQuery { name: q.name.clone(), birth_date: q.birth, limit: Some(LIMIT) };
@@ -476,12 +601,16 @@ fn run_sled(cfg: Config) -> Figures {
         let hit = results.iter().any(|m| m.child.id == ids[q.index]);
         (e, hit, results.len())
     });
+    if timed {
+        let total = Duration::from_secs_f64(search.1.mean * search.1.count as f64 / 1e3);
+        phases.push(breakdown("name search", total, store_before, clock_in.snapshot()));
+    }
     reg.flush().expect("flush");
     let peak = proc_status_kib("VmHWM");
     drop(reg);
     drop(store);
     let disk = dir_size(&path);
-    finish(
+    let mut figures = finish(
         "kamkor (sled)",
         cfg,
         &gen,
@@ -495,7 +624,9 @@ fn run_sled(cfg: Config) -> Figures {
         rss_before,
         peak,
         disk,
-    )
+    );
+    figures.breakdown = phases;
+    figures
 }
 
 type Searches = (Vec<SearchFigures>, Stats);
@@ -564,6 +695,7 @@ fn finish(
         rss_before_mib: mib(rss_before),
         peak_rss_mib: mib(peak),
         disk_mib: disk as f64 / (1024.0 * 1024.0),
+        breakdown: Vec::new(),
     }
 }
 
@@ -813,6 +945,22 @@ fn report(cfg: Config, k: &Figures, s: &Figures, total: Duration) {
         "PIN lookups returning the right child: kamkor {}/{}, sqlite {}/{}",
         k.pin_found, k.get_by_pin_us.count, s.pin_found, s.get_by_pin_us.count
     );
+    for b in &k.breakdown {
+        let in_store: f64 = b.store.iter().map(|(_, t, _)| t).sum();
+        println!(
+            "Kamkor {} breakdown: {:.2} s total, {:.2} s in the store ({:.0}%), {:.2} s in the registry around it",
+            b.phase,
+            b.total_s,
+            in_store,
+            100.0 * in_store / b.total_s.max(1e-9),
+            b.total_s - in_store
+        );
+        for (op, t, calls) in &b.store {
+            if *calls > 0 {
+                println!("    store {op:<22} {t:>8.2} s  {calls:>9} calls  {:>8.1} us/call", t * 1e6 / *calls as f64);
+            }
+        }
+    }
     println!("Latin queries whose fold differs from the stored name: {}", k.latin_fold_mismatches);
     println!(
         "RSS before loading: kamkor {:.0} MiB, sqlite {:.0} MiB (each engine in its own process; the",

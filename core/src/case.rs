@@ -169,6 +169,9 @@ pub enum CaseEvent {
         /// Document.
         #[serde(default)]
         document: Option<BasisDocument>,
+        /// What the transition starts afresh (`assessment`).
+        #[serde(default)]
+        resets: Vec<String>,
     },
     /// The assessment was saved (partial) or submitted.
     Assessed {
@@ -238,6 +241,9 @@ pub struct Case {
     pub previous_state: Option<String>,
     /// When the current state was entered.
     pub state_since: DateTime<Utc>,
+    /// When the previous state was entered (a return to it keeps its deadline).
+    #[serde(default)]
+    pub previous_since: Option<DateTime<Utc>>,
     /// Exit ground, when exited.
     pub exit_ground: Option<String>,
     /// The comprehensive assessment, partial or submitted.
@@ -265,6 +271,7 @@ impl Case {
             state: state.clone(),
             previous_state: None,
             state_since: (*received_at).min(at),
+            previous_since: None,
             exit_ground: None,
             assessment: None,
             measures: Vec::new(),
@@ -278,12 +285,21 @@ impl Case {
     pub fn apply(&mut self, event: &CaseEvent, at: DateTime<Utc>, by: &str) {
         match event {
             CaseEvent::Opened { .. } => {}
-            CaseEvent::Transitioned { from, to, ground, .. } => {
+            CaseEvent::Transitioned { from, to, ground, resets, .. } => {
+                // Returning to the state before keeps the time it was entered (its deadline).
+                let since = if self.previous_state.as_deref() == Some(to.as_str()) {
+                    self.previous_since.unwrap_or(at)
+                } else {
+                    at
+                };
                 self.previous_state = Some(from.clone());
+                self.previous_since = Some(self.state_since);
                 self.state = to.clone();
-                self.state_since = at;
-                if ground.is_some() {
-                    self.exit_ground = ground.clone();
+                self.state_since = since;
+                // The exit ground belongs to the exit: any later transition (a reopening) clears it.
+                self.exit_ground = ground.clone();
+                if resets.iter().any(|r| r == "assessment") {
+                    self.assessment = None;
                 }
             }
             CaseEvent::Assessed { assessment } => self.assessment = Some(assessment.clone()),

@@ -54,8 +54,8 @@ pub struct Error {
     pub reason: String,
     /// The input field concerned, when there is one (e.g. `"pin"`, `"rows[12].birth_date"`).
     pub field: Option<String>,
-    /// Named values the localized message interpolates.
-    pub args: Vec<(String, String)>,
+    /// Named values the localized message interpolates (e.g. `existing` for a duplicate).
+    pub args: std::collections::BTreeMap<String, String>,
 }
 
 /// Result alias for public operations.
@@ -64,7 +64,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A new error with a code and a reason.
     pub fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
-        Error { code, reason: reason.into(), field: None, args: Vec::new() }
+        Error { code, reason: reason.into(), field: None, args: Default::default() }
     }
     /// Shorthand for a validation error about a field.
     pub fn validation(reason: impl Into<String>, field: impl Into<String>) -> Self {
@@ -89,7 +89,7 @@ impl Error {
     }
     /// Adds a message argument.
     pub fn arg(mut self, name: &str, value: impl std::fmt::Display) -> Self {
-        self.args.push((name.to_string(), value.to_string()));
+        self.args.insert(name.to_string(), value.to_string());
         self
     }
     /// The message in a language (Fluent catalogs in `core/locales`).

@@ -21,6 +21,18 @@ pub struct State {
     /// A final state: no deadlines run.
     #[serde(default, rename = "final")]
     pub is_final: bool,
+    /// The comprehensive assessment is edited and submitted in this state.
+    #[serde(default)]
+    pub assessing: bool,
+    /// Plans are proposed and accepted in this state.
+    #[serde(default)]
+    pub planning: bool,
+    /// Monitoring visits fall due in this state.
+    #[serde(default)]
+    pub monitoring: bool,
+    /// Work is paused: measures do not fall due.
+    #[serde(default)]
+    pub paused: bool,
 }
 
 /// A way a case opens.
@@ -70,6 +82,9 @@ pub struct Transition {
     /// What it needs.
     #[serde(default)]
     pub requires: Vec<Requirement>,
+    /// What it starts afresh: `assessment` (a new assessment begins; the old one stays in history).
+    #[serde(default)]
+    pub resets: Vec<String>,
     /// Localized name.
     pub label: Label,
 }
@@ -195,6 +210,9 @@ impl WorkflowConfig {
             }
             if t.to != "@previous" && !known(&t.to) {
                 return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].to")).arg("code", &t.to));
+            }
+            if let Some(r) = t.resets.iter().find(|r| r.as_str() != "assessment") {
+                return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].resets")).arg("code", r));
             }
             if !matches!(t.action, Action::Write | Action::Approve) {
                 return Err(

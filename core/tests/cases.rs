@@ -78,8 +78,9 @@ fn opening_needs_a_ground_and_a_document() {
 #[test]
 fn a_signal_is_due_in_24_hours_and_shows_overdue() {
     let w = world();
-    let osh = w.f.session("osh", "specialist", OSH_CITY, "333");
-    let stat = w.f.session("stat", "statistician", "41700000000000", "444");
+    // Users created now, signed in again after the clock moves.
+    let _ = w.f.session("osh", "specialist", OSH_CITY, "333");
+    let _ = w.f.session("stat", "statistician", "41700000000000", "444");
     let id = open(&w, "signal");
     let v = w.f.reg.get_case(&w.spec, &id).expect("case");
     let stage = v.due.iter().find(|d| d.kind == DueKind::Stage).expect("stage due");

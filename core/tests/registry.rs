@@ -292,5 +292,5 @@ fn classifier_adds_ayil_aimaks_persistently() {
     let reg = kamkor_core::Registry::open(store, &key(), kamkor_core::Env::seeded(clock(), 2)).expect("open");
     assert!(reg.territories().is_within(&code("41708206802000"), &code(CHUI)), "replayed on open");
     let spec = reg.login("spec", PASSWORD).expect("login");
-    assert_eq!(reg.list_children(&spec, Some(&code("41708206000000")), 0, 10).expect("list").0, 1);
+    assert_eq!(reg.list_children(&spec, Some(&code("41708206000000")), 0, 10).expect("list").total, 1);
 }

@@ -148,7 +148,7 @@ fn reports_stay_within_the_readers_scope() {
     let e = f.reg.report(&chui, &req(ReportKind::Consolidated, Some(BISHKEK), false)).expect_err("outside");
     assert_eq!((e.code, e.reason.as_str()), (ErrorCode::AccessDenied, "NOT_IN_TERRITORY"));
     let own = f.reg.report(&chui, &req(ReportKind::Consolidated, None, false)).expect("own");
-    let listed = f.reg.list_children(&chui, None, 0, 0).expect("list").0 as u64;
+    let listed = f.reg.list_children(&chui, None, 0, 0).expect("list").total as u64;
     assert_eq!(
         own.tables[0].totals.as_ref().map(|t| t.cells[0]),
         Some(Cell::Count(listed)),

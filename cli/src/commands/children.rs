@@ -172,7 +172,8 @@ fn history(app: &App, id: &str) -> CliResult {
 
 fn list(app: &App, under: Option<kamkor_core::TerritoryCode>, offset: usize, limit: usize) -> CliResult {
     let (reg, session) = app.open_session()?;
-    let (total, page) = reg.list_children(&session, under.as_ref(), offset, limit)?;
+    let kamkor_core::registry::ChildList { total, children: page } =
+        reg.list_children(&session, under.as_ref(), offset, limit)?;
     let ui = &app.ui;
     if ui.json {
         return print_json(&json!({"total": total, "offset": offset, "children": page}));

@@ -1,6 +1,7 @@
 //! The commands, and helpers they share.
 
 pub mod audit;
+pub mod cases;
 mod children;
 mod families;
 mod render;
@@ -31,6 +32,8 @@ pub fn run(app: &App, command: Command) -> CliResult {
         Command::User(c) => users::user(app, c),
         Command::Child(c) => children::run(app, c),
         Command::Family(c) => families::run(app, c),
+        Command::Case(c) => cases::run(app, c),
+        Command::Due(a) => cases::due_list(app, a),
         Command::Audit(c) => audit::run(app, c),
         Command::Demo(a) => crate::demo::run(app, a),
     }

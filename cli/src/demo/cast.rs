@@ -3,8 +3,13 @@
 
 use crate::error::CliResult;
 use chrono::{Duration, Months, NaiveDate};
+use kamkor_core::pin::KgPin;
+use kamkor_core::registry::ExternalPrincipal;
 use kamkor_core::synth::Synth;
 use kamkor_core::{NewUser, Registry, Session, Sex, Territories, TerritoryCode};
+
+/// The identification system named in the audit log when demo users sign in through it.
+const ISSUER: &str = "Tunduk (demo)";
 
 /// The password of every demo account (synthetic data only; printed by the demo).
 pub const DEMO_PASSWORD: &str = "kamkor-demo-2026";
@@ -203,12 +208,14 @@ impl Cast {
         } else {
             (self.today, self.today.checked_add_months(Months::new(12)).unwrap_or(self.today))
         };
+        let pin = self.pin(u);
         NewUser {
             login: u.login.clone(),
             surname: u.name.0.into(),
             given_name: u.name.1.into(),
             patronymic: None,
-            pin: None,
+            external_login: pin.is_some(),
+            pin,
             position: u.position.into(),
             agency: u.agency.clone(),
             agency_inn: u.inn.clone(),
@@ -218,7 +225,27 @@ impl Cast {
             valid_from,
             valid_until,
             password: Some(DEMO_PASSWORD.into()),
-            external_login: false,
+        }
+    }
+
+    /// A synthetic PIN for the specialists and the territorial reader, who may also sign in
+    /// through the national identification system (the walk of cases does: a password
+    /// sign-in costs an Argon2 hash, and the walk signs in every working day).
+    pub fn pin(&self, u: &DemoUser) -> Option<String> {
+        if !matches!(u.role, "specialist" | "territorial_reader") {
+            return None;
+        }
+        let serial = self.others().iter().position(|o| o.login == u.login)? as u32 + 1;
+        let sex = if u.name.0.ends_with('а') { Sex::Female } else { Sex::Male };
+        let born = NaiveDate::from_ymd_opt(1980, 1, 1)? + Duration::days(i64::from(serial) * 97);
+        Some(KgPin::synthesize(sex, born, serial).as_str().to_string())
+    }
+
+    /// Signs an account in through the identification system (cheap), else with the password.
+    pub fn sign_in(&self, reg: &Registry, u: &DemoUser) -> CliResult<Session> {
+        match self.pin(u) {
+            Some(pin) => Ok(reg.login_external(&ExternalPrincipal { pin, issuer: ISSUER.into() })?),
+            None => self.login(reg, u),
         }
     }
 

@@ -1,21 +1,29 @@
 //! `kamkor demo`: a registry with synthetic data and users of every role, then a
 //! tour of what each role may and may not do, the audit chain and refused attempts.
 
+mod cases_tour;
 mod cast;
+mod clock;
+mod findings;
 mod report;
+mod report_cases;
 mod scenario;
+mod walk;
 
 use crate::app::{self, App};
 use crate::args::DemoArgs;
 use crate::error::{CliError, CliResult};
+use chrono::Duration;
+use clock::WalkClock;
 use indicatif::{ProgressBar, ProgressStyle};
 use kamkor_core::registry::NewChild;
 use kamkor_core::synth::Synth;
-use kamkor_core::{ErrorCode, Key, Registry, TerritoryCode};
+use kamkor_core::{Clock, ErrorCode, Key, Registry, TerritoryCode};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use walk::{WalkChild, WALK_DAYS};
 
 pub use cast::{Cast, DEMO_PASSWORD};
 #[cfg(test)]
@@ -74,18 +82,24 @@ pub fn run(app: &App, a: DemoArgs) -> CliResult {
         wipe(&paths)?;
         existing = false;
     }
-    let (reg, cast, population) = if existing {
+    // A new demo runs on a clock set back for the walk of cases (see `clock`); from the
+    // tour on, that clock is the host's time again.
+    let walk_clock = Arc::new(WalkClock::new(app.clock.clone(), Duration::days(WALK_DAYS)));
+    let clock: Arc<dyn Clock> = if existing { app.clock.clone() } else { walk_clock.clone() };
+    let demo = App { ui: app.ui, dir: app.dir.clone(), key_file: app.key_file.clone(), clock };
+    let (reg, cast, population, walk) = if existing {
         let key = app::read_key_file(&paths.key)?;
         let store = app::open_store(&paths.registry)?;
-        let reg = Registry::open(Arc::new(store), &key, app.env())?;
-        let cast = Cast::plan(reg.territories(), app.today());
-        (reg, cast, None)
+        let reg = Registry::open(Arc::new(store), &key, demo.env())?;
+        let cast = Cast::plan(reg.territories(), demo.today());
+        (reg, cast, None, None)
     } else {
-        let (reg, cast) = create(app, &paths)?;
-        let population = populate(app, &reg, &cast, a.children, a.seed)?;
-        (reg, cast, Some(population))
+        let (reg, cast) = create(&demo, &paths)?;
+        let (population, children) = populate(&demo, &reg, &cast, a.children, a.seed)?;
+        let walk = walk::run(&reg, &cast, &walk_clock, &children, a.seed)?;
+        (reg, cast, Some(population), Some(walk))
     };
-    let mut summary = scenario::run(app, &reg, &cast, &paths)?;
+    let mut summary = scenario::run(&demo, &reg, &cast, &paths, walk)?;
     reg.flush()?;
     summary.existing = existing;
     summary.seed = a.seed;
@@ -132,27 +146,33 @@ fn progress(app: &App, len: usize) -> ProgressBar {
     pb
 }
 
-/// Registers the synthetic population: children by the specialist of their oblast or city,
-/// in batches; a family for some; a few changes of circumstances.
-fn populate(app: &App, reg: &Registry, cast: &Cast, n: usize, seed: u64) -> CliResult<Population> {
+/// Registers the synthetic population, in batches: children of the three districts with a
+/// specialist of their own by that specialist, the others by the specialist of their oblast
+/// or city (whose organization then works their cases); a family for some; a few changes of
+/// circumstances.
+fn populate(app: &App, reg: &Registry, cast: &Cast, n: usize, seed: u64) -> CliResult<(Population, Vec<WalkChild>)> {
     let started = stopwatch();
     let mut synth = Synth::new(seed, reg.territories(), app.today());
-    let mut groups: BTreeMap<TerritoryCode, Vec<NewChild>> = BTreeMap::new();
+    let workers = walk::case_workers(cast);
+    let mut groups: BTreeMap<usize, Vec<NewChild>> = BTreeMap::new();
     for _ in 0..n {
         let c = synth.child();
-        groups.entry(top_level(reg, &c.record.identified_in)).or_default().push(c);
+        let place = &c.record.identified_in;
+        let worker = walk::owner_of(reg, &workers, place).ok_or_else(|| {
+            CliError::new(ErrorCode::NotFound, "DEMO_NO_REGISTRAR").arg("code", top_level(reg, place))
+        })?;
+        groups.entry(worker).or_default().push(c);
     }
     let pb = progress(app, n);
     let mut pop = Population::default();
+    let mut registered = Vec::with_capacity(n);
     let mut counter = 0usize;
-    for (top, children) in groups {
-        let registrar = cast
-            .registrar(&top)
-            .ok_or_else(|| CliError::new(ErrorCode::NotFound, "DEMO_NO_REGISTRAR").arg("code", &top))?;
-        let session = reg.login(&registrar.login, DEMO_PASSWORD)?;
+    for (worker, children) in groups {
+        let session = cast.sign_in(reg, workers[worker])?;
         for chunk in children.chunks(BATCH) {
             let done = reg.register_children(&session, chunk.to_vec())?;
             for (item, r) in chunk.iter().zip(&done) {
+                registered.push(WalkChild { id: r.id, record: item.record.clone() });
                 counter += 1;
                 if counter % FAMILY_EVERY != 1 {
                     continue;
@@ -183,7 +203,7 @@ fn populate(app: &App, reg: &Registry, cast: &Cast, n: usize, seed: u64) -> CliR
     pb.finish_and_clear();
     pop.extras = cast.extras(reg, &mut synth)?;
     pop.millis = started.elapsed().as_millis();
-    Ok(pop)
+    Ok((pop, registered))
 }
 
 /// The demo paths as text, for the summary.

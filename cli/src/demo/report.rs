@@ -63,6 +63,10 @@ pub fn print(ui: &Ui, s: &Summary) -> CliResult {
     }
     t.print();
 
+    if let Some(c) = &s.cases {
+        super::report_cases::print(ui, c);
+    }
+
     outln!("\n{}", ui.t("demo-checks-title"));
     let mut t = Table::new(ui, &["col-actor", "col-attempt", "col-expected", "col-result"]);
     for c in &s.checks {

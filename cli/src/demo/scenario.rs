@@ -1,6 +1,8 @@
 //! The tour: what each role sees, the refusals the rules produce, the audit.
 
+use super::cases_tour::CaseFigures;
 use super::cast::{Cast, DemoUser, BISHKEK};
+use super::walk::Walk;
 use super::{show_path, Paths, Population, DEMO_PASSWORD};
 use crate::app::App;
 use crate::commands::audit::reason_text;
@@ -14,7 +16,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// The scenarios of the tour (each has a `demo-check-*` message).
-pub const CHECK_IDS: [&str; 10] = [
+pub const CHECK_IDS: [&str; 12] = [
     "wrong_password",
     "expired_login",
     "revoked_login",
@@ -25,6 +27,8 @@ pub const CHECK_IDS: [&str; 10] = [
     "other_agency_edit",
     "duplicate_pin",
     "latin_spelling",
+    "illegal_transition",
+    "specialist_approves",
 ];
 
 /// The result of one attempt.
@@ -122,6 +126,8 @@ pub struct Summary {
     pub checks: Vec<Check>,
     /// Whether every check came out as expected.
     pub all_passed: bool,
+    /// Cases: the walk, what is due for whom, a case in full.
+    pub cases: Option<CaseFigures>,
     /// The audit chain verification.
     pub audit: Option<AuditReport>,
     /// Refused attempts logged during this run.
@@ -135,16 +141,16 @@ pub struct Summary {
 }
 
 /// The outcome of an attempt: `ALLOWED` or the refusal's reason, and its localized message.
-fn reason<T>(r: &Result<T, Error>) -> Outcome {
+pub(super) fn reason<T>(r: &Result<T, Error>) -> Outcome {
     match r {
         Ok(_) => Outcome { got: "ALLOWED".into(), message: None },
         Err(e) => Outcome { got: e.reason.clone(), message: Some(e.clone()) },
     }
 }
 
-struct Outcome {
-    got: String,
-    message: Option<Error>,
+pub(super) struct Outcome {
+    pub(super) got: String,
+    pub(super) message: Option<Error>,
 }
 
 fn attempt<T>(ui: &Ui, r: Result<T, Error>, ok: impl FnOnce(T) -> String) -> Attempt {
@@ -159,13 +165,13 @@ fn describe(ui: &Ui, reg: &Registry, c: &ChildView) -> String {
     format!("{} ({}), {}", r.full_name(), r.birth_date, territory_name(reg.territories(), &r.identified_in, ui))
 }
 
-struct Tour<'a> {
+pub(super) struct Tour<'a> {
     ui: &'a Ui,
     checks: Vec<Check>,
 }
 
 impl Tour<'_> {
-    fn check(&mut self, id: &'static str, actor: &DemoUser, expected: &'static str, outcome: Outcome) {
+    pub(super) fn check(&mut self, id: &'static str, actor: &DemoUser, expected: &'static str, outcome: Outcome) {
         debug_assert!(CHECK_IDS.contains(&id), "unlisted check {id}");
         let got = outcome.got;
         let message = match outcome.message {
@@ -188,7 +194,7 @@ impl Tour<'_> {
 }
 
 /// Runs the tour on a populated registry.
-pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<Summary> {
+pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths, walk: Option<Walk>) -> CliResult<Summary> {
     let ui = &app.ui;
     let since = app.clock.now();
     let mut tour = Tour { ui, checks: Vec::new() };
@@ -234,13 +240,13 @@ pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<S
 
     // Sample records, found the way a user would.
     let bishkek = TerritoryCode::parse(BISHKEK).unwrap_or_else(|_| reg.territories().root().clone());
-    let (total, _) = reg.list_children(&central, None, 0, 0)?;
-    let bishkek_child = reg.list_children(&central, Some(&bishkek), 0, 1)?.1.into_iter().next();
-    let (_, in_alamudun) = reg.list_children(&central, Some(&cast.alamudun.territory), 0, usize::MAX)?;
+    let total = reg.list_children(&central, None, 0, 0)?.total;
+    let bishkek_child = reg.list_children(&central, Some(&bishkek), 0, 1)?.children.into_iter().next();
+    let in_alamudun = reg.list_children(&central, Some(&cast.alamudun.territory), 0, usize::MAX)?.children;
     let chui_registrar = cast.registrar(&cast.chui_reader.territory);
     let foreign =
         in_alamudun.iter().find(|c| chui_registrar.is_some_and(|r| r.inn == c.organization) && c.record.pin.is_some());
-    let own = in_alamudun.iter().find(|c| c.organization == cast.alamudun.inn);
+    let own = in_alamudun.iter().filter(|c| c.organization == cast.alamudun.inn).max_by_key(|c| c.version);
     let aigul = reg
         .search(&leninsky, &SearchQuery { name: "Асанова Айгүл".into(), birth_date: None, limit: Some(50) })?
         .into_iter()
@@ -251,9 +257,9 @@ pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<S
     let mut roles = Vec::new();
     for (u, s) in sessions {
         let listed = reg.list_children(s, None, 0, 1);
-        let first = listed.as_ref().ok().and_then(|(_, p)| p.first().cloned());
-        let visible = listed.as_ref().ok().map(|(t, _)| *t);
-        let list = attempt(ui, listed, |(t, _)| t.to_string());
+        let first = listed.as_ref().ok().and_then(|l| l.children.first().cloned());
+        let visible = listed.as_ref().ok().map(|l| l.total);
+        let list = attempt(ui, listed, |l| l.total.to_string());
         let sample_id = match u.role {
             "central_reader" => bishkek_child.as_ref().map(|c| c.id),
             "territorial_reader" => foreign.map(|c| c.id),
@@ -361,6 +367,9 @@ pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<S
         }
     }
 
+    // The cases: what is due for whom, a case in full, two refusals of the workflow.
+    let cases = super::cases_tour::run(app, reg, cast, walk, &mut tour)?;
+
     // The audit.
     let audit = reg.verify_audit(&admin)?;
     let logins: HashMap<String, String> = reg.list_users(&admin)?.into_iter().map(|u| (u.id, u.login)).collect();
@@ -396,6 +405,10 @@ pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<S
     if let Some(c) = &aigul {
         samples.insert("aigul", c.id.to_string());
     }
+    if let (Some(v), Some(owner)) = (&cases.sample, &cases.sample_owner) {
+        samples.insert("case", v.id.to_string());
+        samples.insert("case_owner", owner.clone());
+    }
     let all_passed = tour.checks.iter().all(|c| c.passed) && audit.ok;
     Ok(Summary {
         dir: show_path(&paths.dir),
@@ -405,6 +418,7 @@ pub fn run(app: &App, reg: &Registry, cast: &Cast, paths: &Paths) -> CliResult<S
         children_total: Some(total),
         roles,
         checks: tour.checks,
+        cases: Some(cases),
         all_passed,
         audit: Some(audit),
         denied,
@@ -432,6 +446,13 @@ fn commands(ui: &Ui, paths: &Paths, samples: &BTreeMap<&'static str, String>) ->
     }
     if let Some(id) = samples.get("child_with_history") {
         v.push(format!("kamkor child history {id}"));
+    }
+    if let (Some(id), Some(owner)) = (samples.get("case"), samples.get("case_owner")) {
+        v.push(format!("kamkor login --user {owner}"));
+        v.push("kamkor due --days 7".to_string());
+        v.push(format!("kamkor case show {id}"));
+        v.push(format!("kamkor case history {id}"));
+        v.push(format!("kamkor case plan propose {id}"));
     }
     v.push("kamkor territory list --under 41708000000000".to_string());
     v.push("kamkor login --user admin".to_string());

@@ -3,7 +3,6 @@
 
 use super::children::{ms, HistoryEntry};
 use super::{index, AuditDraft, PendingFact, Registry, Session};
-use crate::access::Target;
 use crate::assessment::Assessment;
 use crate::case::{BasisDocument, Case, CaseEvent, Contribution, Decision, DecisionKind, Visit};
 use crate::facts::{self, FactBody, StateBody, StateHeader, SubjectKind};
@@ -143,8 +142,8 @@ impl Registry {
             self.authorize(&actor, Action::Write, None, "case.open", Some(req.child.to_string()))?;
             return Err(self.not_found(&actor, "case.open", &req.child, "CHILD_NOT_FOUND"));
         };
-        let target = Target { territory: &ch.territory, organization: &actor.user.data.agency_inn };
-        self.authorize(&actor, Action::Write, Some(&target), "case.open", Some(req.child.to_string()))?;
+        // Opening a case is a change to the child's file: the writer needs the child in scope.
+        self.authorize(&actor, Action::Write, Some(&Self::target_of(&ch)), "case.open", Some(req.child.to_string()))?;
         let opening = w.opening(&req.opening).ok_or_else(|| {
             Error::validation("UNKNOWN_CODE", "opening").arg("code", &req.opening).arg("vocabulary", "openings")
         })?;
@@ -285,6 +284,13 @@ impl Registry {
         let action = w.transition(&req.transition).map_or(Action::Write, |t| t.action);
         let (h, case) = self.load_case(&actor, id, action, "case.transition")?;
         let (t, to) = w.target(&req.transition, &case.state, case.previous_state.as_deref())?;
+        // A ground or document given where none is required is still checked, never stored blindly.
+        if let Some(g) = &req.ground {
+            self.profile.check_term("exit_ground", g, "ground")?;
+        }
+        if let Some(d) = &req.document {
+            self.check_document(d, "document")?;
+        }
         for r in &t.requires {
             match r {
                 Requirement::Ground => {
@@ -309,7 +315,7 @@ impl Registry {
                     }
                 }
                 Requirement::Plan => {
-                    if case.measures.is_empty() {
+                    if case.measures.iter().all(|m| m.measure.dropped) {
                         return Err(Error::new(ErrorCode::Conflict, "PLAN_NOT_ACCEPTED"));
                     }
                 }
@@ -319,9 +325,10 @@ impl Registry {
             transition: t.id.clone(),
             from: case.state.clone(),
             to,
-            ground: req.ground,
+            ground: if t.requires.contains(&Requirement::Ground) { req.ground } else { None },
             text: req.text,
             document: req.document,
+            resets: t.resets.clone(),
         };
         self.record_case_event(&actor, id, &h, &case, event, "case.transition")
     }
@@ -362,7 +369,7 @@ impl Registry {
     }
 
     fn check_assessable(&self, case: &Case) -> Result<(), Error> {
-        if case.state != "assessment" {
+        if !self.workflow()?.state(&case.state).is_some_and(|s| s.assessing) {
             return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED")
                 .arg("code", "assess")
                 .arg("state", &case.state));
@@ -401,7 +408,11 @@ impl Registry {
     pub fn programme_decision(&self, session: &Session, id: &SubjectId, decision: Decision) -> Result<CaseView, Error> {
         let actor = self.actor(session)?;
         let (h, case) = self.load_case(&actor, id, Action::Write, "case.programme")?;
+        self.check_open(&case)?;
         self.check_document(&decision.document, "document")?;
+        if decision.until.is_some_and(|u| u < self.clock.today()) {
+            return Err(Error::validation("DATE_IN_PAST", "until"));
+        }
         let active = case.programme.as_ref().is_some_and(|p| p.active);
         let ok = match decision.kind {
             DecisionKind::Approve => !active && decision.until.is_some(),
@@ -430,6 +441,7 @@ impl Registry {
     ) -> Result<CaseView, Error> {
         let actor = self.actor(session)?;
         let (h, case) = self.load_case(&actor, id, Action::Write, "case.programme")?;
+        self.check_open(&case)?;
         if !case.programme.as_ref().is_some_and(|p| p.active) {
             return Err(Error::new(ErrorCode::Conflict, "PROGRAMME_NOT_ACTIVE"));
         }

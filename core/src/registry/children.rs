@@ -53,6 +53,15 @@ pub struct ChildView {
     pub flags: Vec<String>,
 }
 
+/// A page of the children in a reader's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildList {
+    /// How many children the reader may see (under the territory asked).
+    pub total: usize,
+    /// The page.
+    pub children: Vec<ChildView>,
+}
+
 /// A search result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Match {
@@ -143,10 +152,7 @@ impl Registry {
         let mut pins_in_batch = HashSet::new();
         for (i, item) in items.iter_mut().enumerate() {
             let w = item.record.validate(&ctx).map_err(|e| row(i, e))?;
-            self.context()
-                .profile
-                .check_term("source", &item.provenance.source, "provenance.source")
-                .map_err(|e| row(i, e))?;
+            self.check_provenance(&item.provenance).map_err(|e| row(i, e))?;
             let target = crate::access::Target { territory: &item.record.identified_in, organization: &org };
             self.authorize(&actor, Action::Write, Some(&target), "child.register", None).map_err(|e| row(i, e))?;
             if let Some(pin) = &item.record.pin {
@@ -455,6 +461,10 @@ impl Registry {
         self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
+        if new.identified_in != old.identified_in {
+            let target = crate::access::Target { territory: &new.identified_in, organization: &h.organization };
+            self.authorize(&actor, Action::Write, Some(&target), "child.update", Some(id.to_string()))?;
+        }
         if new.pin != old.pin {
             if let Some(pin) = &new.pin {
                 if self.pin_holders(pin)?.iter().any(|other| other != id) {
@@ -534,7 +544,7 @@ impl Registry {
         under: Option<&TerritoryCode>,
         offset: usize,
         limit: usize,
-    ) -> Result<(usize, Vec<ChildView>), Error> {
+    ) -> Result<ChildList, Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Read, None, "child.list", None)?;
         let root = under.cloned().unwrap_or_else(|| self.territories.root().clone());
@@ -578,7 +588,7 @@ impl Registry {
             AuditDraft::allowed(&actor.user.id, "child.list", None)
                 .with_detail(format!("total={total} returned={}", page.len())),
         )?;
-        Ok((total, page))
+        Ok(ChildList { total, children: page })
     }
 }
 

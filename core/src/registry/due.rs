@@ -97,7 +97,7 @@ impl Registry {
         if let Some((_, at)) = w.due(&case.state, &case.opening, case.state_since, &self.calendar) {
             out.push((DueKind::Stage, case.state.clone(), at));
         }
-        if w.state(&case.state).is_some_and(|s| s.is_final) || case.state.starts_with("suspen") {
+        if w.state(&case.state).is_some_and(|s| s.is_final || s.paused) {
             return out;
         }
         for m in &case.measures {
@@ -105,7 +105,7 @@ impl Registry {
                 out.push((DueKind::Measure, m.measure.id.clone(), end_of_day(m.due)));
             }
         }
-        if case.state == "monitoring" {
+        if w.state(&case.state).is_some_and(|s| s.monitoring) {
             let last = case
                 .visits
                 .iter()
@@ -171,7 +171,7 @@ impl Registry {
                 .find(|d| d.state == reference && d.opening.as_deref().is_none_or(|o| o == case_opening))
                 .map(|d| d.label.clone())
                 .unwrap_or(fallback),
-            DueKind::Visit => w.state("monitoring").map(|s| s.label.clone()).unwrap_or(fallback),
+            DueKind::Visit => w.states.iter().find(|s| s.monitoring).map(|s| s.label.clone()).unwrap_or(fallback),
             DueKind::Measure => self.measure_title(reference).unwrap_or(fallback),
         }
     }
@@ -239,7 +239,7 @@ impl Registry {
                         continue;
                     };
                     let Ok(r) = serde_json::from_slice::<DueRef>(v) else { continue };
-                    if own_org && !self.state_header(&case)?.is_some_and(|(h, _)| h.organization == who.organization) {
+                    if own_org && self.state_header(&case)?.is_none_or(|(h, _)| h.organization != who.organization) {
                         continue;
                     }
                     let due_at = Utc.timestamp_millis_opt(ms).single().unwrap_or(now);

@@ -175,6 +175,10 @@ impl Registry {
         self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
+        if new.territory != old.territory {
+            let target = Target { territory: &new.territory, organization: &h.organization };
+            self.authorize(&actor, Action::Write, Some(&target), "family.update", Some(id.to_string()))?;
+        }
         let key = self.subject_key(id)?;
         let mut batch = Batch::new();
         let header = StateHeader {

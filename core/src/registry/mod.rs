@@ -21,7 +21,7 @@ mod users_ops;
 
 pub use audit_ops::{AuditReport, DeniedAttempt};
 pub use cases::{CaseView, OpenCase, TransitionRequest};
-pub use children::{ChildView, DuplicateCandidate, HistoryEntry, Match, NewChild, Registered, SearchQuery};
+pub use children::{ChildList, ChildView, DuplicateCandidate, HistoryEntry, Match, NewChild, Registered, SearchQuery};
 pub use dataset::{Dataset, DatasetRow};
 pub use due::{DueItem, DueKind, DueQuery};
 pub use families::FamilyView;

@@ -6,12 +6,10 @@ use super::{Registry, Session};
 use crate::case::{CaseEvent, CaseMeasure, MeasureStatus};
 use crate::facts::StateBody;
 use crate::model::{Child, SubjectId};
-use crate::plan::{
-    self, EditKind, ManualEdit, PlanConfig, PlanDiff, PlanKind, PlanMeasure, Proposed, Severity, Situation,
-};
+use crate::plan::{self, PlanConfig, PlanDiff, PlanKind, PlanMeasure, Proposed, Severity, Situation};
 use crate::profile::{Action, Label};
 use crate::{Error, ErrorCode};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// What the rules propose for a case now, and how it differs from its plan.
@@ -136,7 +134,9 @@ impl Registry {
         };
         let proposed = plan::generate(plan, &situation);
         let current: Vec<PlanMeasure> = case.measures.iter().map(|m| m.measure.clone()).collect();
-        let diff = plan::diff(&current, &proposed);
+        let mut diff = plan::diff(&current, &proposed);
+        // A measure under way, done or cancelled is history: regeneration never drops it.
+        diff.drop.retain(|id| case.measures.iter().any(|m| &m.measure.id == id && m.status == MeasureStatus::Planned));
         Ok(PlanProposal { rules_version: plan.version.clone(), circumstances, proposed, diff })
     }
 
@@ -154,7 +154,7 @@ impl Registry {
     pub fn accept_plan(&self, session: &Session, id: &SubjectId, accepted: Vec<String>) -> Result<CaseView, Error> {
         let actor = self.actor(session)?;
         let (h, case) = self.load_case(&actor, id, Action::Write, "case.plan")?;
-        if case.state != "planning" {
+        if !self.workflow()?.state(&case.state).is_some_and(|s| s.planning) {
             return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED")
                 .arg("code", "accept_plan")
                 .arg("state", &case.state));
@@ -203,32 +203,28 @@ impl Registry {
             .collect()
     }
 
+    /// Applies a person's edit (through the plan module's checked functions) and records it.
     fn edit_plan(
         &self,
         session: &Session,
         id: &SubjectId,
-        reason: &str,
-        edit: impl FnOnce(&mut Vec<PlanMeasure>, ManualEdit) -> Result<(), Error>,
+        edit: impl FnOnce(&mut Vec<PlanMeasure>, &str, NaiveDate) -> Result<(), plan::PlanError>,
     ) -> Result<CaseView, Error> {
         let actor = self.actor(session)?;
         let (h, case) = self.load_case(&actor, id, Action::Write, "case.plan")?;
-        if reason.trim().is_empty() {
-            return Err(Error::validation("REASON_REQUIRED", "reason"));
-        }
-        if matches!(self.workflow()?.state(&case.state), Some(s) if s.is_final) {
-            return Err(Error::new(ErrorCode::Conflict, "CASE_CLOSED"));
-        }
+        self.check_open(&case)?;
         let mut measures: Vec<PlanMeasure> = case.measures.iter().map(|m| m.measure.clone()).collect();
-        let manual = ManualEdit {
-            kind: EditKind::Added,
-            reason: reason.trim().to_string(),
-            by: actor.user.id.clone(),
-            at: self.clock.today(),
-        };
-        edit(&mut measures, manual)?;
+        edit(&mut measures, &actor.user.id, self.clock.today()).map_err(plan_error)?;
         let measures = self.with_execution(&case.measures, measures);
         let event = CaseEvent::PlanSet { measures, rules_version: None, accepted: Vec::new(), declined: Vec::new() };
         self.record_case_event(&actor, id, &h, &case, event, "case.plan")
+    }
+
+    pub(crate) fn check_open(&self, case: &crate::case::Case) -> Result<(), Error> {
+        if matches!(self.workflow()?.state(&case.state), Some(s) if s.is_final) {
+            return Err(Error::new(ErrorCode::Conflict, "CASE_CLOSED"));
+        }
+        Ok(())
     }
 
     fn check_agency(&self, agency: &str) -> Result<(), Error> {
@@ -245,19 +241,14 @@ impl Registry {
         if m.title.trim().is_empty() {
             return Err(Error::validation("REQUIRED", "title"));
         }
-        self.edit_plan(session, id, &m.reason, |measures, edit| {
-            let n = measures.iter().filter(|x| x.id.starts_with("manual/")).count() + 1;
-            measures.push(PlanMeasure {
-                id: format!("manual/{n}"),
-                proposed: None,
+        self.edit_plan(session, id, |measures, by, at| {
+            let content = plan::MeasureContent {
                 title: to_plan_label(&label(m.title.trim())),
                 agency: m.agency,
                 plan: m.plan,
                 due_working_days: m.due_working_days,
-                manual: Some(edit),
-                dropped: false,
-            });
-            Ok(())
+            };
+            plan::add_manual(measures, content, &m.reason, by, at).map(|_| ())
         })
     }
 
@@ -272,27 +263,18 @@ impl Registry {
         if let Some(a) = &change.agency {
             self.check_agency(a)?;
         }
-        self.edit_plan(session, id, &change.reason, |measures, mut edit| {
-            let m = measures
-                .iter_mut()
-                .find(|x| x.id == measure)
-                .ok_or_else(|| Error::new(ErrorCode::NotFound, "MEASURE_NOT_FOUND").arg("id", measure))?;
-            if let Some(t) = change.title.as_deref().filter(|t| !t.trim().is_empty()) {
-                m.title = to_plan_label(&label(t.trim()));
-            }
-            if let Some(a) = change.agency {
-                m.agency = a;
-            }
-            if let Some(d) = change.due_working_days {
-                m.due_working_days = d;
-            }
-            edit.kind = if m.manual.as_ref().is_some_and(|e| e.kind == EditKind::Added) {
-                EditKind::Added
-            } else {
-                EditKind::Changed
+        self.edit_plan(session, id, |measures, by, at| {
+            let c = plan::MeasureChange {
+                title: change
+                    .title
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| to_plan_label(&label(t))),
+                agency: change.agency,
+                due_working_days: change.due_working_days,
             };
-            m.manual = Some(edit);
-            Ok(())
+            plan::change_manual(measures, measure, c, &change.reason, by, at)
         })
     }
 
@@ -304,16 +286,7 @@ impl Registry {
         measure: &str,
         reason: &str,
     ) -> Result<CaseView, Error> {
-        self.edit_plan(session, id, reason, |measures, mut edit| {
-            let m = measures
-                .iter_mut()
-                .find(|x| x.id == measure)
-                .ok_or_else(|| Error::new(ErrorCode::NotFound, "MEASURE_NOT_FOUND").arg("id", measure))?;
-            edit.kind = EditKind::Dropped;
-            m.manual = Some(edit);
-            m.dropped = true;
-            Ok(())
-        })
+        self.edit_plan(session, id, |measures, by, at| plan::drop_manual(measures, measure, reason, by, at))
     }
 
     /// Records the execution of a measure: status, result, responsible (WF-4).
@@ -326,6 +299,7 @@ impl Registry {
     ) -> Result<CaseView, Error> {
         let actor = self.actor(session)?;
         let (h, case) = self.load_case(&actor, id, Action::Write, "case.measure")?;
+        self.check_open(&case)?;
         let Some(m) = case.measures.iter().find(|m| m.measure.id == measure && !m.measure.dropped) else {
             return Err(Error::new(ErrorCode::NotFound, "MEASURE_NOT_FOUND").arg("id", measure));
         };
@@ -343,6 +317,20 @@ impl Registry {
         };
         self.record_case_event(&actor, id, &h, &case, event, "case.measure")
     }
+}
+
+/// The public error of a plan edit refused by the plan module.
+fn plan_error(e: plan::PlanError) -> Error {
+    let code = match e.code() {
+        "MEASURE_NOT_FOUND" => ErrorCode::NotFound,
+        "MEASURE_DROPPED" => ErrorCode::Conflict,
+        _ => ErrorCode::Validation,
+    };
+    let mut err = Error::new(code, e.code()).with_field(e.path().unwrap_or_default());
+    if let Some(v) = e.value() {
+        err = err.arg("id", v).arg("code", v);
+    }
+    err
 }
 
 fn to_label(l: &plan::Label) -> Label {

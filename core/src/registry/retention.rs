@@ -91,6 +91,9 @@ struct Hold {
 
 const REQUEST_LOG: &[u8] = b"request/";
 
+/// A child's state: header, record, family and statistical record ids.
+type ChildState = (StateHeader, Child, Option<SubjectId>, Option<SubjectId>);
+
 fn hold_key(id: &SubjectId) -> Vec<u8> {
     [b"H".as_slice(), &id.0].concat()
 }
@@ -103,10 +106,7 @@ fn reaches(birth: NaiveDate, years: u32) -> NaiveDate {
 }
 
 impl Registry {
-    fn child_state(
-        &self,
-        id: &SubjectId,
-    ) -> Result<Option<(StateHeader, Child, Option<SubjectId>, Option<SubjectId>)>, Error> {
+    fn child_state(&self, id: &SubjectId) -> Result<Option<ChildState>, Error> {
         let Some((_, bytes)) = self.state_header(id)?.filter(|(h, _)| h.kind == SubjectKind::Child) else {
             return Ok(None);
         };

@@ -104,19 +104,23 @@ impl Registry {
             return Err(self.refuse(None, "login", "BAD_CREDENTIALS"));
         };
         let now = self.now();
-        if let Err(reason) = user.status_at(now) {
-            return Err(self.deny(Some(&user.id), "login", Some(user.id.clone()), reason));
-        }
+        // The password is checked first: an account's state (locked, revoked, expired) is
+        // told only to someone who knows its password, so it does not reveal which logins exist.
         let ok = user.password_hash.as_deref().is_some_and(|h| users::verify_password(password, h));
+        let locked = matches!(user.locked_until, Some(t) if t > now);
         if !ok {
-            user.failed_logins += 1;
             let sec = &self.profile.security;
-            let reason = if user.failed_logins >= sec.max_failed_logins {
-                user.locked_until = Some(now + Duration::minutes(sec.lockout_minutes));
-                user.failed_logins = 0;
-                "ACCOUNT_LOCKED"
-            } else {
+            let reason = if locked {
                 "BAD_CREDENTIALS"
+            } else {
+                user.failed_logins += 1;
+                if user.failed_logins >= sec.max_failed_logins {
+                    user.locked_until = Some(now + Duration::minutes(sec.lockout_minutes));
+                    user.failed_logins = 0;
+                    "ACCOUNT_LOCKED"
+                } else {
+                    "BAD_CREDENTIALS"
+                }
             };
             let mut b = Batch::new();
             self.put_user(&mut b, &user)?;
@@ -126,6 +130,9 @@ impl Registry {
                 vec![AuditDraft::denied(Some(&user.id), "login", Some(user.id.clone()), reason)],
             )?;
             return Err(Error::new(ErrorCode::Unauthenticated, reason));
+        }
+        if let Err(reason) = user.status_at(now) {
+            return Err(self.deny(Some(&user.id), "login", Some(user.id.clone()), reason));
         }
         self.open_session(user, "password", "login")
     }

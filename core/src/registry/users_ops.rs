@@ -148,6 +148,14 @@ impl Registry {
         let actor = self.actor(session)?;
         let Some(mut user) = self.load_user(user_id)? else {
             self.authorize(&actor, Action::ManageUsers, None, "user.revoke", Some(user_id.to_string()))?;
+            let draft = AuditDraft {
+                actor: Some(actor.user.id.clone()),
+                action: "user.revoke".into(),
+                target: Some(user_id.to_string()),
+                outcome: crate::audit::Outcome::Failed { reason: "NOT_FOUND".into() },
+                detail: None,
+            };
+            self.audit(draft)?;
             return Err(Error::new(ErrorCode::NotFound, "USER_NOT_FOUND").arg("id", user_id));
         };
         let t = Target { territory: &user.data.territory, organization: &user.data.agency_inn };

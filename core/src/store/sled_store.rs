@@ -29,7 +29,33 @@ fn backend(e: sled::Error) -> StoreError {
 impl SledStore {
     /// Opens (or creates) a store in a directory.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new().path(path).cache_capacity(256 * 1024 * 1024).open().map_err(backend)?;
+        let config = sled::Config::new().path(path).cache_capacity(128 * 1024 * 1024);
+        // sled 0.34 can panic while recovering a damaged log (seen: "tried to serialize
+        // Uninitialized" in its snapshot code). A damaged store must be an error the host
+        // can report, never a crash, so the panic is contained here.
+        // sled releases its file lock from a background thread after the last handle is
+        // dropped: a reopen right after a close (same process) waits for it, briefly.
+        let mut opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        for _ in 0..100 {
+            match &opened {
+                Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+                }
+                _ => break,
+            }
+        }
+        let db = match opened {
+            Ok(r) => r.map_err(backend)?,
+            Err(p) => {
+                let what = p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                return Err(StoreError::Corrupt(format!("the store could not be recovered: {what}")));
+            }
+        };
         Self::from_db(db, Some(path.to_path_buf()))
     }
 
