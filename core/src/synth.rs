@@ -118,7 +118,8 @@ pub struct Synth {
     rng: StdRng,
     places: Vec<TerritoryCode>,
     today: NaiveDate,
-    serial: u32,
+    /// PIN serials per sex and birth date (the PIN's serial has five digits).
+    serials: std::collections::HashMap<(Sex, NaiveDate), u32>,
 }
 
 impl Synth {
@@ -128,7 +129,7 @@ impl Synth {
         if places.is_empty() {
             places.push(territories.root().clone());
         }
-        Synth { rng: StdRng::seed_from_u64(seed), places, today, serial: 0 }
+        Synth { rng: StdRng::seed_from_u64(seed), places, today, serials: Default::default() }
     }
 
     /// The territories children are spread over.
@@ -175,12 +176,11 @@ impl Synth {
         } else {
             None
         };
-        self.serial = self.serial.wrapping_add(1);
-        let pin = if self.chance(0.95) {
-            Some(KgPin::synthesize(sex, birth, self.serial).as_str().to_string())
-        } else {
-            None
-        };
+        let serial = self.serials.entry((sex, birth)).or_default();
+        *serial += 1;
+        let serial = *serial;
+        let pin =
+            if self.chance(0.95) { Some(KgPin::synthesize(sex, birth, serial).as_str().to_string()) } else { None };
         let since_birth = (self.today - birth).num_days().max(1);
         let identified_on = self.today - Duration::days(self.rng.gen_range(0..since_birth.min(3 * 365)));
         let mother_presence = self.presence();

@@ -1,6 +1,6 @@
 //! Reading and verifying the audit log (ACC-7; Sanarip aimak 004 §15.2).
 
-use super::{AuditDraft, Registry, Session, META_HEAD};
+use super::{AuditDraft, Registry, Session};
 use crate::audit::{AuditEntry, Break, Link, Outcome, Verifier};
 use crate::profile::Action;
 use crate::store::{for_each, Tree};
@@ -68,18 +68,10 @@ impl Registry {
             }
         }
         if first_break.is_none() {
-            // The head in the metadata must name the last entry: a removed tail shows here.
-            let head = self.store.get(Tree::Meta, META_HEAD).map_err(Error::storage)?;
-            let expected = {
-                let mut h = v.next_seq.to_be_bytes().to_vec();
-                h.extend_from_slice(&v.prev);
-                h
-            };
-            let ok = match head {
-                Some(h) => h == expected,
-                None => v.next_seq == 0,
-            };
-            if !ok {
+            // This handle's own head (what it last wrote) must be the chain's end: a tail
+            // removed while the registry is open shows here; after a restart, the anchor.
+            let (n, head) = self.head()?;
+            if n != v.next_seq || head != v.prev {
                 first_break = Some(Break { at: v.next_seq, problem: "HEAD_MISMATCH".into() });
             }
         }

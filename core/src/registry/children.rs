@@ -331,19 +331,23 @@ impl Registry {
             return Err(Error::validation("REQUIRED", "name"));
         }
         const CAP: usize = 5000;
-        // Candidates: the smallest posting list among the name tokens and the birth date.
-        let mut lists: Vec<Vec<SubjectId>> = Vec::new();
-        for t in &tokens {
-            lists.push(self.postings(index::NAME, &self.blind("name", t), CAP)?);
-        }
-        if let Some(d) = query.birth_date {
-            lists.push(self.postings(index::BIRTH, &self.blind("birth", &d.to_string()), CAP)?);
-        }
+        let words: Vec<&str> = query.name.split_whitespace().collect();
         let mut candidates: BTreeSet<SubjectId> = BTreeSet::new();
-        if query.birth_date.is_some() {
-            // With a birth date, the date's bucket allows misspelled names (scored below).
-            candidates.extend(lists.last().cloned().unwrap_or_default());
-        } else {
+        if let Some(d) = query.birth_date {
+            // With a birth date, the date's bucket is small and allows misspelled names
+            // (scored below): the name lists are not needed.
+            candidates.extend(self.postings(index::BIRTH, &self.blind("birth", &d.to_string()), CAP)?);
+        } else if let [a, b, ..] = words.as_slice() {
+            // Two words: the pair index (folded surname and given name, both orders).
+            let pair = format!("{}|{}", names::fold(a), names::fold(b));
+            candidates.extend(self.postings(index::PAIR, &self.blind("pair", &pair), CAP)?);
+        }
+        if candidates.is_empty() && query.birth_date.is_none() {
+            // One word, or a pair not found as such: intersect the token lists.
+            let mut lists: Vec<Vec<SubjectId>> = Vec::new();
+            for t in &tokens {
+                lists.push(self.postings(index::NAME, &self.blind("name", t), CAP)?);
+            }
             lists.sort_by_key(Vec::len);
             let mut it = lists.into_iter();
             candidates.extend(it.next().unwrap_or_default());
@@ -352,7 +356,6 @@ impl Registry {
                 candidates.retain(|c| other.contains(c));
             }
         }
-        let words: Vec<&str> = query.name.split_whitespace().collect();
         let mut results = Vec::new();
         for id in candidates {
             let Some((h, bytes)) = self.state_header(&id)? else { continue };

@@ -89,7 +89,28 @@ fn due_prefix(territory: &TerritoryCode) -> Vec<u8> {
     k
 }
 
+/// A measure's title from the case's own plan.
+fn case_reason(case: &Case, kind: DueKind, reference: &str) -> Option<Label> {
+    if kind != DueKind::Measure {
+        return None;
+    }
+    case.measures.iter().find(|m| m.measure.id == reference).map(|m| {
+        let t = &m.measure.title;
+        Label { ru: t.ru.clone(), ky: t.ky.clone(), en: t.en.clone() }
+    })
+}
+
 impl Registry {
+    /// A case's derived record, without access checks (the caller has checked).
+    fn case_record(&self, id: &SubjectId) -> Result<Option<Case>, Error> {
+        let Some((_, bytes)) = self.state_header(id)? else { return Ok(None) };
+        let key = self.subject_key(id)?;
+        match self.open_state(id, &bytes, &key)? {
+            (_, crate::facts::StateBody::Case { record }) => Ok(Some(record)),
+            _ => Ok(None),
+        }
+    }
+
     /// The due entries of a case (pure function of the case, the workflow and the calendar).
     fn due_entries(&self, case: &Case) -> Vec<(DueKind, String, DateTime<Utc>)> {
         let Ok(w) = self.workflow() else { return Vec::new() };
@@ -136,8 +157,10 @@ impl Registry {
         for k in before.difference(&after) {
             batch.delete(Tree::Index, k.clone());
         }
-        let urgent = self.workflow().ok().and_then(|w| w.opening(&new.opening)).is_some_and(|o| o.urgent);
+        let signal = self.workflow().ok().and_then(|w| w.opening(&new.opening)).is_some_and(|o| o.urgent);
         for (kind, reference, at) in self.due_entries(new) {
+            // Only the stage deadline of a signal is urgent; its measures run on their own dates.
+            let urgent = signal && kind == DueKind::Stage;
             let key = due_key(territory, at, id, kind, &reference);
             if !before.contains(&key) {
                 let v = serde_json::to_vec(&DueRef {
@@ -179,7 +202,7 @@ impl Registry {
     pub(crate) fn due_items_of(&self, id: &SubjectId, case: &Case) -> Result<Vec<DueItem>, Error> {
         let now = self.now();
         let territory = self.state_header(id)?.map(|(h, _)| h.territory);
-        let urgent = self.workflow().ok().and_then(|w| w.opening(&case.opening)).is_some_and(|o| o.urgent);
+        let signal = self.workflow().ok().and_then(|w| w.opening(&case.opening)).is_some_and(|o| o.urgent);
         let mut out: Vec<DueItem> = self
             .due_entries(case)
             .into_iter()
@@ -187,12 +210,13 @@ impl Registry {
                 case: *id,
                 child: case.child,
                 territory: territory.clone().unwrap_or_else(|| self.territories.root().clone()),
-                reason: self.reason(&case.opening, kind, &reference),
+                reason: case_reason(case, kind, &reference)
+                    .unwrap_or_else(|| self.reason(&case.opening, kind, &reference)),
+                urgent: signal && kind == DueKind::Stage,
                 kind,
                 reference,
                 due_at,
                 overdue: due_at < now,
-                urgent,
             })
             .collect();
         out.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(b.urgent.cmp(&a.urgent)));
@@ -275,13 +299,23 @@ impl Registry {
             });
         }
         items.truncate(limit);
-        let items: Vec<DueItem> = items
-            .into_iter()
-            .map(|(mut i, opening)| {
-                i.reason = self.reason(&opening, i.kind, &i.reference);
-                i
-            })
-            .collect();
+        // Measures are named by the case's own plan (titles may have been changed by hand).
+        let mut cases: std::collections::HashMap<SubjectId, Option<Case>> = Default::default();
+        let mut out = Vec::with_capacity(items.len());
+        for (mut i, opening) in items {
+            let from_case = if i.kind == DueKind::Measure {
+                if !cases.contains_key(&i.case) {
+                    let c = self.case_record(&i.case)?;
+                    cases.insert(i.case, c);
+                }
+                cases.get(&i.case).and_then(|c| c.as_ref()).and_then(|c| case_reason(c, i.kind, &i.reference))
+            } else {
+                None
+            };
+            i.reason = from_case.unwrap_or_else(|| self.reason(&opening, i.kind, &i.reference));
+            out.push(i);
+        }
+        let items = out;
         self.audit(
             super::AuditDraft::allowed(&actor.user.id, "case.due", None).with_detail(format!("items={}", items.len())),
         )?;

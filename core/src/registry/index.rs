@@ -16,6 +16,7 @@ pub(crate) const SUBJECT_FACT: u8 = b'S';
 pub(crate) const FAMILY_CHILD: u8 = b'F';
 pub(crate) const CHILD_CASE: u8 = b'C';
 pub(crate) const DUE: u8 = b'Q';
+pub(crate) const PAIR: u8 = b'G';
 
 pub(crate) fn blind_key(tag: u8, blind: &[u8; 16], id: &SubjectId) -> Vec<u8> {
     let mut k = Vec::with_capacity(33);
@@ -88,6 +89,10 @@ impl Registry {
         let full = c.full_name();
         for token in names::tokens(&full) {
             keys.insert(blind_key(NAME, &self.blind("name", &token), id));
+        }
+        let (s, g) = (names::fold(&c.surname), names::fold(&c.given_name));
+        for pair in [format!("{s}|{g}"), format!("{g}|{s}")] {
+            keys.insert(blind_key(PAIR, &self.blind("pair", &pair), id));
         }
         for m in match_values(&c.surname, &c.given_name, c.birth_date) {
             keys.insert(blind_key(MATCH, &self.blind("match", &m), id));

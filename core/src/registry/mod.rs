@@ -76,7 +76,6 @@ pub(crate) const META_SALT: &[u8] = b"salt";
 const META_CHECK: &[u8] = b"check";
 const META_ORIGIN: &[u8] = b"origin";
 const META_PROFILE: &[u8] = b"profile";
-const META_HEAD: &[u8] = b"audit_head";
 /// The store layout version this library writes.
 pub const STORE_FORMAT: u8 = 1;
 
@@ -117,6 +116,8 @@ pub struct Registry {
     clock: Arc<dyn Clock>,
     origin: String,
     inner: Mutex<Inner>,
+    /// Resolved sessions: token hash -> (expiry, user). Cleared on any user change.
+    session_cache: std::sync::RwLock<std::collections::HashMap<[u8; 32], (DateTime<Utc>, User)>>,
     /// Wrapping keys of the subjects' data keys, by generation.
     keyring: std::sync::RwLock<keyring::Keyring>,
     /// Set when the anchor names a chain position the store no longer has: the anchor
@@ -175,6 +176,7 @@ impl Registry {
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact: 0, next_audit: 0, head: audit::GENESIS } }),
             keyring: std::sync::RwLock::new(ring),
+            session_cache: Default::default(),
             anchor_frozen: false,
         };
         if let Err(e) = reg.create_first_admin(first_admin) {
@@ -221,13 +223,15 @@ impl Registry {
             Some((k, _)) => u64::from_be_bytes(k.as_slice().try_into().map_err(|_| damaged("fact key"))?) + 1,
             None => 0,
         };
-        let (next_audit, head) = match get(META_HEAD)? {
-            Some(h) if h.len() == 40 => {
+        // The audit head follows from the last link (the anchor, outside the log, guards
+        // against a store that lost its tail).
+        let (next_audit, head) = match store.last(Tree::Audit).map_err(st)? {
+            Some((_, v)) => {
+                let link: audit::Link = serde_json::from_slice(&v).map_err(|_| damaged("audit head"))?;
                 let mut mac = [0u8; 32];
-                mac.copy_from_slice(&h[8..]);
-                (u64::from_be_bytes(h[..8].try_into().map_err(|_| damaged("audit head"))?), mac)
+                hex::decode_to_slice(&link.mac, &mut mac).map_err(|_| damaged("audit head"))?;
+                (link.entry.seq + 1, mac)
             }
-            Some(_) => return Err(damaged("audit head")),
             None => (0, audit::GENESIS),
         };
         let anchor_frozen = !anchor_matches(store.as_ref())?;
@@ -244,6 +248,7 @@ impl Registry {
             origin,
             inner: Mutex::new(Inner { rng, counters: Counters { next_fact, next_audit, head } }),
             keyring: std::sync::RwLock::new(ring),
+            session_cache: Default::default(),
             anchor_frozen,
         })
     }
@@ -318,6 +323,12 @@ impl Registry {
         self.inner.lock().map_err(|_| Error::storage("registry lock poisoned"))
     }
 
+    /// The audit head this handle knows: number of entries and the last MAC.
+    pub(crate) fn head(&self) -> Result<(u64, [u8; 32]), Error> {
+        let inner = self.lock()?;
+        Ok((inner.counters.next_audit, inner.counters.head))
+    }
+
     /// Random bytes (ids, tokens).
     pub(crate) fn random<const N: usize>(&self) -> Result<[u8; N], Error> {
         let mut out = [0u8; N];
@@ -386,9 +397,6 @@ impl Registry {
             head = mac;
             next_audit += 1;
         }
-        let mut h = next_audit.to_be_bytes().to_vec();
-        h.extend_from_slice(&head);
-        batch.put(Tree::Meta, META_HEAD, h);
         self.store.apply(batch).map_err(st)?;
         *counters = Counters { next_fact, next_audit, head };
         Ok(seqs)

@@ -80,6 +80,9 @@ impl Registry {
 
     /// Seals a user into a batch.
     pub(crate) fn put_user(&self, batch: &mut Batch, user: &User) -> Result<(), Error> {
+        if let Ok(mut c) = self.session_cache.write() {
+            c.clear();
+        }
         let plain = serde_json::to_vec(user).map_err(Error::storage)?;
         let sealed = {
             let mut inner = self.lock()?;
@@ -188,24 +191,44 @@ impl Registry {
     pub fn logout(&self, session: &Session) -> Result<(), Error> {
         let actor = self.actor(session)?;
         let mut b = Batch::new();
-        b.delete(Tree::Sessions, crypto::sha256(session.token.as_bytes()).to_vec());
+        let key = crypto::sha256(session.token.as_bytes());
+        if let Ok(mut c) = self.session_cache.write() {
+            c.remove(&key);
+        }
+        b.delete(Tree::Sessions, key.to_vec());
         self.commit(b, Vec::new(), vec![AuditDraft::allowed(&actor.user.id, "logout", None)]).map(|_| ())
     }
 
     /// Resolves a session to its actor, checking expiry, revocation, term and lock.
     pub(crate) fn actor(&self, session: &Session) -> Result<Actor, Error> {
         let key = crypto::sha256(session.token.as_bytes());
-        let Some(bytes) = self.store.get(Tree::Sessions, &key).map_err(Error::storage)? else {
-            return Err(self.refuse(None, "session", "SESSION_INVALID"));
+        // Sessions and their users are cached: any change of a user clears the cache, and a
+        // sled store is open in one process only, so the cache cannot miss a revocation.
+        let cached = self.session_cache.read().ok().and_then(|c| c.get(&key).cloned());
+        let (expires, user_id, user) = match cached {
+            Some((expires, user)) => (expires, user.id.clone(), Some(user)),
+            None => {
+                let Some(bytes) = self.store.get(Tree::Sessions, &key).map_err(Error::storage)? else {
+                    return Err(self.refuse(None, "session", "SESSION_INVALID"));
+                };
+                let stored: StoredSession =
+                    serde_json::from_slice(&bytes).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
+                let user = self.load_user(&stored.user)?;
+                if let (Some(u), Ok(mut c)) = (&user, self.session_cache.write()) {
+                    if c.len() > 10_000 {
+                        c.clear();
+                    }
+                    c.insert(key, (stored.expires, u.clone()));
+                }
+                (stored.expires, stored.user, user)
+            }
         };
-        let stored: StoredSession =
-            serde_json::from_slice(&bytes).map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?;
         let now = self.now();
-        if stored.expires <= now {
-            return Err(self.refuse(Some(&stored.user), "session", "SESSION_EXPIRED"));
+        if expires <= now {
+            return Err(self.refuse(Some(&user_id), "session", "SESSION_EXPIRED"));
         }
-        let Some(user) = self.load_user(&stored.user)? else {
-            return Err(self.refuse(Some(&stored.user), "session", "SESSION_INVALID"));
+        let Some(user) = user else {
+            return Err(self.refuse(Some(&user_id), "session", "SESSION_INVALID"));
         };
         if let Err(reason) = user.status_at(now) {
             return Err(self.deny(Some(&user.id), "session", None, reason));

@@ -112,6 +112,17 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
+        // One tree: sled applies a batch to one tree atomically, without a transaction.
+        if batch.ops.iter().all(|o| o.tree == batch.ops[0].tree) {
+            let mut b = sled::Batch::default();
+            for op in &batch.ops {
+                match &op.value {
+                    Some(v) => b.insert(op.key.as_slice(), v.as_slice()),
+                    None => b.remove(op.key.as_slice()),
+                }
+            }
+            return self.tree(batch.ops[0].tree).apply_batch(b).map_err(backend);
+        }
         // Group by tree, then one multi-tree transaction over the trees touched.
         let mut touched: Vec<Tree> = batch.ops.iter().map(|o| o.tree).collect();
         touched.sort();
