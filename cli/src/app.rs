@@ -125,9 +125,14 @@ pub fn read_key_file(path: &Path) -> CliResult<Key> {
 
 /// Writes a new file readable by its owner only (0600 on Unix); refuses to overwrite.
 pub fn write_private_new(path: &Path, content: &[u8]) -> std::io::Result<()> {
-    let mut f = private_options().create_new(true).open(path)?;
+    let mut f = create_private_new(path)?;
     f.write_all(content)?;
     f.sync_all()
+}
+
+/// Creates a new file readable by its owner only; refuses to overwrite.
+pub fn create_private_new(path: &Path) -> std::io::Result<std::fs::File> {
+    private_options().create_new(true).open(path)
 }
 
 /// Writes (or replaces) a file readable by its owner only.

@@ -7,9 +7,14 @@ use kamkor_core::{Lang, TerritoryCode};
 use std::path::PathBuf;
 
 mod case;
+mod reports;
 pub use case::{
     AssessArgs, CaseCmd, DocArgs, DueArgs, MeasureCmd, MonitorArgs, OpenArgs, OptDocArgs, PlanAddArgs, PlanChangeArgs,
     PlanCmd, ProgrammeCmd, TransitionArgs,
+};
+pub use reports::{
+    ArchiveCmd, ArchiveRequestArgs, CertificateArgs, DatasetArgs, LoadArgs, PrintArgs, ReportCmd, ReportFormat,
+    ReportOpts, RetentionCmd,
 };
 
 /// The `kamkor` command.
@@ -77,6 +82,17 @@ pub enum Command {
     /// The territory hierarchy.
     #[command(subcommand)]
     Territory(TerritoryCmd),
+    /// Statutory reports for your scope: text, JSON, CSV, XLSX, SVG charts and the map.
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// The depersonalized data set for official statistics.
+    Dataset(DatasetArgs),
+    /// Retention: children past the retention age are archived and erased.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+    /// Archive packages: archiving on request, the request log, reading a package.
+    #[command(subcommand)]
+    Archive(ArchiveCmd),
     /// Build a demonstration registry with synthetic data and show the access rules at work.
     Demo(DemoArgs),
 }
@@ -286,6 +302,10 @@ pub enum ChildCmd {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Print a child's card for the personal file, as PDF.
+    Print(PrintArgs),
+    /// Issue a statement of the data held about a child: PDF, and canonical JSON with its SHA-256.
+    Certificate(CertificateArgs),
 }
 
 /// `kamkor child update`.
@@ -383,6 +403,8 @@ pub enum TerritoryCmd {
         #[arg(long)]
         profile: Option<String>,
     },
+    /// Load finer levels (ayil aimaks, settlements) from the statistics committee's classifier.
+    Load(LoadArgs),
 }
 
 /// `kamkor demo`.

@@ -19,6 +19,8 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> CliResult {
 pub struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Columns whose cells are padded on the left (numbers).
+    right: Vec<usize>,
 }
 
 fn width(s: &str) -> usize {
@@ -29,7 +31,16 @@ fn width(s: &str) -> usize {
 impl Table {
     /// A table with localized headers (message ids).
     pub fn new(ui: &Ui, header_ids: &[&str]) -> Table {
-        Table { headers: header_ids.iter().map(|h| ui.t(h)).collect(), rows: Vec::new() }
+        Table::with_headers(header_ids.iter().map(|h| ui.t(h)).collect())
+    }
+    /// A table with headers already in the user's language.
+    pub fn with_headers(headers: Vec<String>) -> Table {
+        Table { headers, ..Table::default() }
+    }
+    /// Aligns these columns (0-based) to the right, as numbers are.
+    pub fn align_right(mut self, columns: impl IntoIterator<Item = usize>) -> Table {
+        self.right.extend(columns);
+        self
     }
     /// Adds a row.
     pub fn row(&mut self, cells: Vec<String>) {
@@ -51,9 +62,18 @@ impl Table {
         let line = |cells: &[String]| {
             let mut out = String::new();
             for (i, c) in cells.iter().enumerate().take(n) {
-                out.push_str(c);
+                let pad = " ".repeat(widths[i].saturating_sub(width(c)));
+                if self.right.contains(&i) {
+                    out.push_str(&pad);
+                    out.push_str(c);
+                } else {
+                    out.push_str(c);
+                    if i + 1 < n {
+                        out.push_str(&pad);
+                    }
+                }
                 if i + 1 < n {
-                    out.push_str(&" ".repeat(widths[i].saturating_sub(width(c)) + 2));
+                    out.push_str("  ");
                 }
             }
             out.trim_end().to_string()

@@ -99,7 +99,7 @@ pub(crate) fn seal(
 }
 
 /// Opens a package with the owner's master key (no registry needed).
-/// `CRYPTO/WRONG_KEY` for another key or damaged content; `STORAGE/ARCHIVE_DAMAGED` for a broken frame.
+/// `CRYPTO/ARCHIVE_WRONG_KEY` for another key or damaged content; `STORAGE/ARCHIVE_DAMAGED` for a broken frame.
 pub fn open(bytes: &[u8], master: &Key) -> Result<ArchivePayload, Error> {
     let damaged = |d: &str| Error::new(ErrorCode::Storage, "ARCHIVE_DAMAGED").arg("detail", d);
     if bytes.len() < HEADER || !bytes.starts_with(MAGIC) {
@@ -112,6 +112,6 @@ pub fn open(bytes: &[u8], master: &Key) -> Result<ArchivePayload, Error> {
     let keys = KeySet::derive(master, &bytes[19..35]);
     let key = package_key(&keys, &bytes[35..51]);
     let plain = crypto::open(&key, &bytes[..HEADER], &bytes[HEADER..])
-        .map_err(|_| Error::new(ErrorCode::Crypto, "WRONG_KEY"))?;
+        .map_err(|_| Error::new(ErrorCode::Crypto, "ARCHIVE_WRONG_KEY"))?;
     serde_json::from_slice(&plain).map_err(|_| damaged("payload"))
 }

@@ -149,7 +149,7 @@ fn csv_has_bom_crlf_blocks_and_markers() {
     keep("report-ru.csv", csv.as_bytes());
     assert!(csv.starts_with('\u{feff}'), "BOM first");
     assert!(csv.contains("\r\n") && !csv.replace("\r\n", "").contains('\n'), "CRLF line ends only");
-    assert!(csv.contains("41708213000000;Кеминский район;<5;6;9\r\n"), "{csv}");
+    assert!(csv.contains("41708213000000;Кеминский район;x;6;9\r\n"), "{csv}");
     assert!(csv.contains(";Итого;59;71;130\r\n"));
     // Kyrgyz labels keep their letters; a comma separator on request.
     let ky = render::csv::report_csv_with(&r, Lang::Ky, b',');
@@ -190,10 +190,10 @@ fn xlsx_reads_back_with_cyrillic_and_numbers() {
     assert_eq!(cell_string(&sheet, head, 2), "Кыздар");
     assert_eq!(cell_string(&sheet, head + 3, 1), "Аламүдүн району");
     assert_eq!(sheet.get_value((head + 3, 4)), Some(&Data::Float(45.0)));
-    assert_eq!(sheet.get_value((head + 4, 2)), Some(&Data::String("<5".into())));
+    assert_eq!(sheet.get_value((head + 4, 2)), Some(&Data::String("x".into())));
     assert_eq!(cell_string(&sheet, head + 6, 1), "Жыйынтык");
     assert_eq!(sheet.get_value((head + 6, 4)), Some(&Data::Float(130.0)));
-    assert!(cell_string(&sheet, head + 8, 0).starts_with("<5 — жашырылган"));
+    assert!(cell_string(&sheet, head + 8, 0).starts_with("x — жашырылган"));
     let reasons = wb.worksheet_range(&names[1]).expect("sheet 2");
     let found =
         reasons.rows().any(|r| r.iter().any(|c| matches!(c, Data::String(s) if s == "Муктаждыктарына көңүл бурбоо")));
@@ -232,7 +232,9 @@ fn bar_chart_svg() {
     keep("chart-ru.svg", chart.as_bytes());
     assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
     assert!(chart.contains("width=\"720\""));
-    assert!(chart.contains(">&lt;5</text>"), "suppressed marker escaped");
+    assert!(chart.contains(">x</text>"), "suppressed marker shown");
+    let escaped = svg::bar_chart_marked(&r.tables[0], 0, Lang::Ru, "<5");
+    assert!(escaped.contains(">&lt;5</text>"), "a marker is escaped");
     assert_eq!(chart, svg::bar_chart_marked(&r.tables[0], 0, Lang::Ru, &marker), "deterministic");
     let plain = svg::bar_chart(&r.tables[1], 0, Lang::Ky);
     keep("chart-ky.svg", plain.as_bytes());

@@ -114,7 +114,7 @@ fn retention_archives_erases_for_real_and_keeps_statistics() {
     assert_eq!(opened.children[0].family.as_ref().map(|x| x.record.name.as_str()), Some("Жээнбековы"));
     assert_eq!(
         archive::open(&package, &kamkor_core::Key::from_bytes([1; 32])).expect_err("wrong key").reason,
-        "WRONG_KEY"
+        "ARCHIVE_WRONG_KEY"
     );
     let mut bad = package.clone();
     bad[60] ^= 1;

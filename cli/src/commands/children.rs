@@ -1,6 +1,6 @@
 //! `kamkor child ...`: registering, reading, searching and changing children's records.
 
-use super::{parse_id, parse_json, read_text, render};
+use super::{parse_id, parse_json, print, read_text, render};
 use crate::app::App;
 use crate::args::{ChildCmd, UpdateArgs};
 use crate::error::{CliError, CliResult};
@@ -23,6 +23,8 @@ pub fn run(app: &App, cmd: ChildCmd) -> CliResult {
         ChildCmd::History { id } => history(app, &id),
         ChildCmd::List { territory, offset, limit } => list(app, territory, offset, limit),
         ChildCmd::Duplicates { file } => duplicates(app, &file),
+        ChildCmd::Print(a) => print::card(app, a),
+        ChildCmd::Certificate(a) => print::certificate(app, a),
     }
 }
 

@@ -3,13 +3,13 @@
 
 use super::read_text;
 use crate::app::{self, App};
-use crate::args::{InitArgs, ProfileCmd, TerritoryCmd};
+use crate::args::{InitArgs, ProfileCmd};
 use crate::error::{CliError, CliResult};
 use crate::output::{print_json, Table};
 use crate::password;
 use chrono::Months;
 use kamkor_core::profile::{Action, Profile};
-use kamkor_core::{ErrorCode, Key, NewUser, Registry, Territories};
+use kamkor_core::{ErrorCode, Key, NewUser, Registry, Territories, TerritoryCode};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
@@ -165,8 +165,7 @@ pub fn profile(app: &App, cmd: ProfileCmd) -> CliResult {
 }
 
 /// `kamkor territory list`.
-pub fn territory(app: &App, cmd: TerritoryCmd) -> CliResult {
-    let TerritoryCmd::List { under, profile } = cmd;
+pub fn territory(app: &App, under: Option<TerritoryCode>, profile: Option<String>) -> CliResult {
     let territories: Territories = match profile {
         Some(spec) => Profile::from_toml(&profile_text(&spec)?)?.territories()?,
         None if !app::dir_is_empty_or_missing(&app.dir) => app.open()?.territories().clone(),

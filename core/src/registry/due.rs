@@ -304,9 +304,8 @@ impl Registry {
         let mut out = Vec::with_capacity(items.len());
         for (mut i, opening) in items {
             let from_case = if i.kind == DueKind::Measure {
-                if !cases.contains_key(&i.case) {
-                    let c = self.case_record(&i.case)?;
-                    cases.insert(i.case, c);
+                if let std::collections::hash_map::Entry::Vacant(e) = cases.entry(i.case) {
+                    e.insert(self.case_record(&i.case)?);
                 }
                 cases.get(&i.case).and_then(|c| c.as_ref()).and_then(|c| case_reason(c, i.kind, &i.reference))
             } else {

@@ -105,6 +105,9 @@ impl Actor {
     }
 }
 
+/// Resolved sessions by token hash: expiry and user.
+type SessionCache = std::collections::HashMap<[u8; 32], (DateTime<Utc>, User)>;
+
 /// A registry of children and families.
 pub struct Registry {
     store: Arc<dyn Store>,
@@ -117,7 +120,7 @@ pub struct Registry {
     origin: String,
     inner: Mutex<Inner>,
     /// Resolved sessions: token hash -> (expiry, user). Cleared on any user change.
-    session_cache: std::sync::RwLock<std::collections::HashMap<[u8; 32], (DateTime<Utc>, User)>>,
+    session_cache: std::sync::RwLock<SessionCache>,
     /// Wrapping keys of the subjects' data keys, by generation.
     keyring: std::sync::RwLock<keyring::Keyring>,
     /// Set when the anchor names a chain position the store no longer has: the anchor

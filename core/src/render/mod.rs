@@ -106,13 +106,13 @@ impl Text {
             (Text::Depersonalized, Ky) => "Жекелиги жок отчет: кичине сандар жашырылган",
             (Text::Depersonalized, En) => "Depersonalized report: small numbers are hidden",
             (Text::SuppressedNote, Ru) => {
-                "{m} — скрыто: меньше порога или скрыто, чтобы его нельзя было вычислить из итогов"
+                "{m} — скрыто: меньше {t} или скрыто, чтобы малое число нельзя было вычислить из итогов"
             }
             (Text::SuppressedNote, Ky) => {
-                "{m} — жашырылган: чектен аз, же жыйынтыктан эсептеп чыгууга болбос үчүн жашырылган"
+                "{m} — жашырылган: {t}төн аз, же кичине санды жыйынтыктан эсептеп чыгууга болбос үчүн жашырылган"
             }
             (Text::SuppressedNote, En) => {
-                "{m} — hidden: below the threshold, or hidden so that it cannot be worked out from the totals"
+                "{m} — hidden: below {t}, or hidden so that a small number cannot be worked out from the totals"
             }
             (Text::Code, Ru) => "Код СОАТЕ",
             (Text::Code, Ky) => "СОАТЕ коду",
@@ -137,13 +137,17 @@ impl Text {
 }
 
 /// The text written in place of a suppressed cell: `<` and the report's threshold (`<5`).
-pub fn suppressed_marker(report: &Report) -> String {
-    format!("<{}", report.threshold)
+pub fn suppressed_marker(_report: &Report) -> String {
+    // Neutral on purpose: a cell hidden to protect a total is not necessarily small.
+    "x".to_string()
 }
 
 /// The note explaining [`suppressed_marker`], in a language.
 pub fn suppressed_note(report: &Report, lang: Lang) -> String {
-    Text::SuppressedNote.get(lang).replace("{m}", &suppressed_marker(report))
+    Text::SuppressedNote
+        .get(lang)
+        .replace("{m}", &suppressed_marker(report))
+        .replace("{t}", &report.threshold.to_string())
 }
 
 /// A cell as text: the count, or the suppressed marker.

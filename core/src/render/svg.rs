@@ -2,7 +2,7 @@
 //!
 //! 720 px wide, one bar per row (the totals row is not a bar; its value is printed under the
 //! title), value labels at the bar ends, a light grid with round ticks. A suppressed cell is a
-//! short hatched grey stub labelled with the marker (`<5` via [`bar_chart_marked`]; the
+//! short hatched grey stub labelled with the marker (the report's marker via [`bar_chart_marked`]; the
 //! [`Table`] alone does not know the threshold, so [`bar_chart`] writes "hidden"). Text is
 //! escaped; fonts are `sans-serif`; the output depends only on the input.
 
@@ -26,7 +26,7 @@ pub fn bar_chart(table: &Table, column: usize, lang: Lang) -> String {
     bar_chart_marked(table, column, lang, Text::Hidden.get(lang))
 }
 
-/// As [`bar_chart`], with suppressed cells labelled `marker` (e.g. the report's `<5` from
+/// As [`bar_chart`], with suppressed cells labelled `marker` (e.g. the report's `x` from
 /// [`suppressed_marker`](super::suppressed_marker)).
 pub fn bar_chart_marked(table: &Table, column: usize, lang: Lang, marker: &str) -> String {
     let col = table.columns.get(column);
