@@ -1,7 +1,7 @@
 //! Cases through the facade (WF-1 .. WF-6): open, transition, assess, visit, programme.
 //! Each change is a [`CaseEvent`] fact; the stored case is derived by applying it.
 
-use super::children::{ms, HistoryEntry};
+use super::children::HistoryEntry;
 use super::{index, AuditDraft, PendingFact, Registry, Session};
 use crate::assessment::Assessment;
 use crate::case::{BasisDocument, Case, CaseEvent, Contribution, Decision, DecisionKind, Visit};
@@ -468,23 +468,7 @@ impl Registry {
     pub fn case_history(&self, session: &Session, id: &SubjectId) -> Result<Vec<HistoryEntry>, Error> {
         let actor = self.actor(session)?;
         let _ = self.load_case(&actor, id, Action::Read, "case.history")?;
-        let key = self.subject_key(id)?;
-        let mut prefix = vec![index::SUBJECT_FACT];
-        prefix.extend_from_slice(&id.0);
-        let mut out = Vec::new();
-        for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(Error::storage)? {
-            let seq =
-                u64::from_be_bytes(k[17..25].try_into().map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?);
-            let (fh, body) = self.read_fact(seq, &key)?;
-            out.push(HistoryEntry {
-                origin: fh.origin,
-                seq: fh.seq,
-                time: ms(fh.time_ms),
-                author: fh.author,
-                base_version: fh.base_version,
-                fact: body,
-            });
-        }
+        let out = self.facts_of(id)?;
         self.audit(AuditDraft::allowed(&actor.user.id, "case.history", Some(id.to_string())))?;
         Ok(out)
     }

@@ -518,23 +518,7 @@ impl Registry {
             return Err(self.not_found(&actor, "child.history", id, "CHILD_NOT_FOUND"));
         };
         self.authorize(&actor, Action::Read, Some(&Self::target_of(&h)), "child.history", Some(id.to_string()))?;
-        let key = self.subject_key(id)?;
-        let mut prefix = vec![index::SUBJECT_FACT];
-        prefix.extend_from_slice(&id.0);
-        let mut out = Vec::new();
-        for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(Error::storage)? {
-            let seq =
-                u64::from_be_bytes(k[17..25].try_into().map_err(|_| Error::new(ErrorCode::Storage, "STORE_DAMAGED"))?);
-            let (fh, body) = self.read_fact(seq, &key)?;
-            out.push(HistoryEntry {
-                origin: fh.origin,
-                seq: fh.seq,
-                time: ms(fh.time_ms),
-                author: fh.author,
-                base_version: fh.base_version,
-                fact: body,
-            });
-        }
+        let out = self.facts_of(id)?;
         self.audit(AuditDraft::allowed(&actor.user.id, "child.history", Some(id.to_string())))?;
         Ok(out)
     }
