@@ -126,6 +126,10 @@ fn golden_reports() {
     let quarterly = f.reg.report(&chui, &req(q, None, false)).expect("quarterly");
     assert_eq!(quarterly.due_date, Some(date("2026-10-30")), "30 days after the quarter");
     insta::assert_snapshot!("quarterly_chui", text(&quarterly));
+    let monitoring =
+        f.reg.report(&chui, &req(ReportKind::Monitoring { year: 2026, quarter: 3 }, None, false)).expect("monitoring");
+    assert_eq!(monitoring.due_date, Some(date("2026-10-20")), "the 20th of the following month");
+    assert_eq!(monitoring.tables.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["cases", "measures"]);
     // A statistics reader always gets the depersonalized form.
     let dep = f.reg.report(&stat, &req(ReportKind::Consolidated, None, false)).expect("stat");
     assert!(dep.depersonalized);

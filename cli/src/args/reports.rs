@@ -24,6 +24,18 @@ pub enum ReportCmd {
         #[command(flatten)]
         opts: ReportOpts,
     },
+    /// A quarter's monitoring results, due on the profile's day of the following month.
+    Monitoring {
+        /// Year (with --quarter; default: the last quarter that has ended).
+        #[arg(long, requires = "quarter")]
+        year: Option<i32>,
+        /// Quarter 1-4 (with --year).
+        #[arg(long, requires = "year", value_parser = clap::value_parser!(u32).range(1..=4))]
+        quarter: Option<u32>,
+        /// What and how to output.
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
 }
 
 /// How a report is output.

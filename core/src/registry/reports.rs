@@ -26,6 +26,29 @@ pub enum ReportKind {
         /// Quarter 1-4.
         quarter: u32,
     },
+    /// A quarter's monitoring results (Yamal 003 §5.1), due on the profile's day of the
+    /// following month.
+    Monitoring {
+        /// Year.
+        year: i32,
+        /// Quarter 1-4.
+        quarter: u32,
+    },
+}
+
+/// First and last day of a quarter.
+fn quarter_bounds(year: i32, quarter: u32) -> Result<(NaiveDate, NaiveDate), Error> {
+    if !(1..=4).contains(&quarter) {
+        return Err(Error::validation("BAD_VALUE", "quarter").arg("detail", quarter));
+    }
+    let start =
+        NaiveDate::from_ymd_opt(year, 3 * quarter - 2, 1).ok_or_else(|| Error::validation("BAD_VALUE", "year"))?;
+    let next = if quarter == 4 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, 3 * quarter + 1, 1)
+    };
+    Ok((start, next.ok_or_else(|| Error::validation("BAD_VALUE", "year"))? - Duration::days(1)))
 }
 
 /// A report request.
@@ -149,17 +172,7 @@ impl Registry {
                 self.consolidated_tables(&sums, today),
             ),
             ReportKind::Quarterly { year, quarter } => {
-                if !(1..=4).contains(&quarter) {
-                    return Err(Error::validation("BAD_VALUE", "quarter").arg("detail", quarter));
-                }
-                let start = NaiveDate::from_ymd_opt(year, 3 * quarter - 2, 1)
-                    .ok_or_else(|| Error::validation("BAD_VALUE", "year"))?;
-                let next = if quarter == 4 {
-                    NaiveDate::from_ymd_opt(year + 1, 1, 1)
-                } else {
-                    NaiveDate::from_ymd_opt(year, 3 * quarter + 1, 1)
-                };
-                let end = next.ok_or_else(|| Error::validation("BAD_VALUE", "year"))? - Duration::days(1);
+                let (start, end) = quarter_bounds(year, quarter)?;
                 let due = end + Duration::days(i64::from(self.profile.reporting.quarterly_due_days));
                 let months: Vec<String> = (0..3).map(|m| format!("{year:04}-{:02}", 3 * quarter - 2 + m)).collect();
                 let mut tables = vec![self.quarter_table(&sums, &months)];
@@ -170,6 +183,32 @@ impl Registry {
                         &format!("Квартальный отчёт: {year}, {quarter} квартал"),
                         &format!("Кварталдык отчет: {year}, {quarter}-чейрек"),
                         &format!("Quarterly report: {year} Q{quarter}"),
+                    ),
+                    Some((start, end)),
+                    Some(due),
+                    tables,
+                )
+            }
+            ReportKind::Monitoring { year, quarter } => {
+                let (start, end) = quarter_bounds(year, quarter)?;
+                let next_month = end + Duration::days(1);
+                let due = NaiveDate::from_ymd_opt(
+                    next_month.year(),
+                    next_month.month(),
+                    self.profile.reporting.monitoring_due_day,
+                )
+                .ok_or_else(|| Error::validation("BAD_VALUE", "monitoring_due_day"))?;
+                let tables = self
+                    .consolidated_tables(&sums, end.min(today))
+                    .into_iter()
+                    .filter(|t| t.id == "cases" || t.id == "measures")
+                    .collect();
+                (
+                    "monitoring".to_string(),
+                    l(
+                        &format!("Результаты мониторинга: {year}, {quarter} квартал"),
+                        &format!("Мониторингдин жыйынтыктары: {year}, {quarter}-чейрек"),
+                        &format!("Monitoring results: {year} Q{quarter}"),
                     ),
                     Some((start, end)),
                     Some(due),

@@ -37,6 +37,13 @@ pub fn run(app: &App, cmd: ReportCmd) -> CliResult {
             };
             (ReportKind::Quarterly { year, quarter }, opts)
         }
+        ReportCmd::Monitoring { year, quarter, opts } => {
+            let (year, quarter) = match (year, quarter) {
+                (Some(y), Some(q)) => (y, q),
+                _ => last_quarter(app.today()),
+            };
+            (ReportKind::Monitoring { year, quarter }, opts)
+        }
     };
     let ui = &app.ui;
     let format = opts.format.unwrap_or(if ui.json { ReportFormat::Json } else { ReportFormat::Text });
