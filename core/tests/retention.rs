@@ -106,6 +106,7 @@ fn retention_archives_erases_for_real_and_keeps_statistics() {
     let mut package = Vec::new();
     let report = f.reg.retention_run(&f.admin, &mut package).expect("run");
     assert_eq!((report.erased_children, report.erased_cases, report.erased_families, report.held), (1, 1, 1, 1));
+    assert_eq!(report.erased, [a]);
 
     // The archive opens with the owner's key, and only with it.
     let opened = archive::open(&package, &key()).expect("open archive");

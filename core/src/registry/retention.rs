@@ -53,6 +53,9 @@ pub struct RetentionPlan {
 pub struct RetentionReport {
     /// Children archived and erased.
     pub erased_children: u64,
+    /// Their ids (subject ids carry no personal data), for the owner's register of erasures.
+    #[serde(default)]
+    pub erased: Vec<SubjectId>,
     /// Their cases.
     pub erased_cases: u64,
     /// Families erased with their last child.
@@ -436,6 +439,7 @@ impl Registry {
                     AuditDraft::allowed(&actor.user.id, "retention.erase", Some(id.to_string())).with_detail(detail),
                 );
                 report.erased_children += 1;
+                report.erased.push(id);
             }
             self.commit_with_stats(batch, Vec::new(), drafts, &stats)?;
         }
