@@ -186,8 +186,9 @@ fn audit_tampering_in_the_raw_files_is_detected() {
     let r = verify_after(original.path(), |d| {
         for p in files(d) {
             let mut bytes = std::fs::read(&p).expect("read");
+            // The latest copy in the log is the live one (older copies are superseded).
             let needle = br#""result":"denied""#;
-            if let Some(pos) = bytes.windows(needle.len()).position(|w| w == needle) {
+            if let Some(pos) = bytes.windows(needle.len()).rposition(|w| w == needle) {
                 bytes[pos + 10..pos + 16].copy_from_slice(b"allowd");
                 std::fs::write(&p, bytes).expect("write");
             }
@@ -199,7 +200,7 @@ fn audit_tampering_in_the_raw_files_is_detected() {
         for p in files(d) {
             let mut bytes = std::fs::read(&p).expect("read");
             let needle = br#""action":"child.read""#;
-            if let Some(pos) = bytes.windows(needle.len()).position(|w| w == needle) {
+            if let Some(pos) = bytes.windows(needle.len()).rposition(|w| w == needle) {
                 bytes.drain(pos..pos + 60);
                 std::fs::write(&p, bytes).expect("write");
             }
