@@ -5,85 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+mod common;
+use common::{add_user, code, fast_profile, init, text, Kamkor, KEY};
+
 const OTHER_KEY: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
-
-/// The Kyrgyz profile with cheap password hashing, for speed.
-fn fast_profile(dir: &Path) -> PathBuf {
-    let text = kamkor_core::profile::KYRGYZSTAN_TOML
-        .replace("argon2_memory_kib = 19456", "argon2_memory_kib = 1024")
-        .replace("argon2_iterations = 2", "argon2_iterations = 1");
-    let path = dir.join("fast.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-struct Kamkor {
-    registry: PathBuf,
-    key: &'static str,
-    session: Option<String>,
-}
-
-impl Kamkor {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_kamkor"));
-        c.args(args)
-            .env("KAMKOR_REGISTRY", &self.registry)
-            .env("KAMKOR_KEY", self.key)
-            .env("KAMKOR_LANG", "en")
-            .env_remove("KAMKOR_KEY_FILE")
-            .env_remove("KAMKOR_PASSWORD")
-            .env_remove("KAMKOR_NOW")
-            .env_remove("KAMKOR_SESSION");
-        if let Some(s) = &self.session {
-            c.env("KAMKOR_SESSION", s);
-        }
-        c
-    }
-
-    fn run_with(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child =
-            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, "")
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "kamkor {args:?} failed: {}\n{}", text(&out.stderr), text(&out.stdout));
-        text(&out.stdout)
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn login(&self, user: &str, password: &str) -> String {
-        let out =
-            self.run_with(&["login", "--user", user, "--password-stdin", "--print-token"], &format!("{password}\n"));
-        assert!(out.status.success(), "login {user}: {}", text(&out.stderr));
-        text(&out.stdout).trim().to_string()
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
 
 const CHILD: &str = r#"{"record": {"surname": "Асанова", "given_name": "Айгүл", "patronymic": "Бакыт кызы", "sex": "female",
   "birth_date": "2015-03-12", "pin": "11203201500123", "identified_on": "2026-01-10", "identified_in": "41708203000000",
@@ -91,68 +17,11 @@ const CHILD: &str = r#"{"record": {"surname": "Асанова", "given_name": "�
   "legal_status": "with_parents", "needs": {"education": "Пропускает занятия"}},
   "provenance": {"source": "education", "received_on": "2026-01-10", "reference": "Письмо школы № 12"}}"#;
 
-fn init(k: &Kamkor, profile: &Path) {
-    let out = k.run_with(
-        &[
-            "init",
-            "--profile",
-            profile.to_str().unwrap(),
-            "--admin-login",
-            "admin",
-            "--admin-surname",
-            "Осмонов",
-            "--admin-given-name",
-            "Талант",
-            "--admin-position",
-            "Администратор",
-            "--agency",
-            "Министерство (тест)",
-            "--agency-inn",
-            "01001199910001",
-            "--address",
-            "г. Бишкек",
-            "--password-stdin",
-        ],
-        "admin-password-1\n",
-    );
-    assert!(out.status.success(), "init: {}", text(&out.stderr));
-}
-
-fn add_user(k: &Kamkor, login: &str, role: &str, territory: &str, inn: &str) {
-    let out = k.run_with(
-        &[
-            "user",
-            "add",
-            "--login",
-            login,
-            "--surname",
-            "Токтогулова",
-            "--given-name",
-            "Жылдыз",
-            "--position",
-            "Специалист",
-            "--agency",
-            "Отдел (тест)",
-            "--agency-inn",
-            inn,
-            "--address",
-            "с. Лебединовка",
-            "--territory",
-            territory,
-            "--role",
-            role,
-            "--password-stdin",
-        ],
-        &format!("{login}-password-1\n"),
-    );
-    assert!(out.status.success(), "user add {login}: {}", text(&out.stderr));
-}
-
 #[test]
 fn a_registry_from_init_to_restore() {
     let tmp = tempfile::tempdir().unwrap();
     let profile = fast_profile(tmp.path());
-    let mut k = Kamkor { registry: tmp.path().join("reg"), key: KEY, session: None };
+    let mut k = Kamkor { registry: tmp.path().join("reg"), key: KEY, session: None, now: None };
     init(&k, &profile);
 
     // The administrator signs in (session kept in the registry directory) and adds users.
@@ -166,7 +35,7 @@ fn a_registry_from_init_to_restore() {
     assert_eq!(users.as_array().unwrap().len(), 3);
 
     // A specialist registers a child and finds it by a Latin spelling.
-    k.session = Some(k.login("spec1", "spec1-password-1"));
+    k.session = Some(k.token("spec1", "spec1-password-1"));
     let file = tmp.path().join("child.json");
     std::fs::write(&file, CHILD).unwrap();
     let reg = k.json(&["child", "register", "--file", file.to_str().unwrap()]);
@@ -232,7 +101,8 @@ fn a_registry_from_init_to_restore() {
     let outsider = Kamkor {
         registry: k.registry.clone(),
         key: KEY,
-        session: Some(k.login("osh.reader", "osh.reader-password-1")),
+        session: Some(k.token("osh.reader", "osh.reader-password-1")),
+        now: None,
     };
     let out = outsider.run(&["child", "show", &id]);
     assert_eq!(code(&out), 3, "{}", text(&out.stderr));
@@ -243,7 +113,7 @@ fn a_registry_from_init_to_restore() {
     assert_eq!(err["error"]["code"], "ACCESS_DENIED");
     assert_eq!(err["error"]["reason"], "NOT_IN_TERRITORY");
 
-    k.session = Some(k.login("admin", "admin-password-1"));
+    k.session = Some(k.token("admin", "admin-password-1"));
     let denied = k.json(&["audit", "denied"]);
     let refused_read = denied.as_array().unwrap().iter().any(|e| {
         e["action"] == "child.read" && e["target"] == id.as_str() && e["outcome"]["reason"] == "NOT_IN_TERRITORY"
@@ -258,16 +128,16 @@ fn a_registry_from_init_to_restore() {
     k.ok(&["backup", backup.to_str().unwrap()]);
     assert!(backup.is_file());
     assert_eq!(code(&k.run(&["backup", backup.to_str().unwrap()])), 6);
-    let mut copy = Kamkor { registry: tmp.path().join("restored"), key: KEY, session: None };
+    let mut copy = Kamkor { registry: tmp.path().join("restored"), key: KEY, session: None, now: None };
     copy.ok(&["restore", backup.to_str().unwrap()]);
     assert_eq!(code(&copy.run(&["restore", backup.to_str().unwrap()])), 6, "restore into a used directory");
-    copy.session = Some(copy.login("spec1", "spec1-password-1"));
+    copy.session = Some(copy.token("spec1", "spec1-password-1"));
     let there = copy.json(&["child", "show", &id]);
     assert_eq!(there["record"]["legal_status"], "guardianship");
     assert_eq!(there["version"], 3, "registered, changed, linked to a family");
 
     // A wrong key: exit 7; no key at all: a message telling how to give one.
-    let wrong = Kamkor { registry: k.registry.clone(), key: OTHER_KEY, session: None };
+    let wrong = Kamkor { registry: k.registry.clone(), key: OTHER_KEY, session: None, now: None };
     let out = wrong.run(&["whoami"]);
     assert_eq!(code(&out), 7, "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("WRONG_KEY"));
@@ -297,7 +167,7 @@ fn a_registry_from_init_to_restore() {
 fn errors_are_classified() {
     let tmp = tempfile::tempdir().unwrap();
     let profile = fast_profile(tmp.path());
-    let mut k = Kamkor { registry: tmp.path().join("reg"), key: KEY, session: None };
+    let mut k = Kamkor { registry: tmp.path().join("reg"), key: KEY, session: None, now: None };
 
     // No registry yet: not found.
     let out = k.run(&["whoami"]);
@@ -317,7 +187,7 @@ fn errors_are_classified() {
     assert!(k.ok(&["profile", "check", profile.to_str().unwrap()]).contains("kyrgyzstan"));
 
     init(&k, &profile);
-    k.session = Some(k.login("admin", "admin-password-1"));
+    k.session = Some(k.token("admin", "admin-password-1"));
     add_user(&k, "spec1", "specialist", "41708203000000", "02008199920003");
     // A duplicate login is a conflict; a bad territory is invalid input.
     let out = k.run_with(
@@ -347,7 +217,7 @@ fn errors_are_classified() {
         "another-password\n",
     );
     assert_eq!(code(&out), 6, "{}", text(&out.stderr));
-    k.session = Some(k.login("spec1", "spec1-password-1"));
+    k.session = Some(k.token("spec1", "spec1-password-1"));
     let file = tmp.path().join("bad.json");
     std::fs::write(&file, CHILD.replace("41708203000000", "41799999000000")).unwrap();
     let out = k.run(&["--json", "child", "register", "--file", file.to_str().unwrap()]);
@@ -386,7 +256,7 @@ fn errors_are_classified() {
 #[test]
 fn territory_list_needs_no_registry() {
     let tmp = tempfile::tempdir().unwrap();
-    let k = Kamkor { registry: tmp.path().join("none"), key: KEY, session: None };
+    let k = Kamkor { registry: tmp.path().join("none"), key: KEY, session: None, now: None };
     let out = k.ok(&["--lang", "ky", "territory", "list", "--under", "41708000000000"]);
     assert!(out.contains("Чүй облусу") && out.contains("  Аламүдүн району"), "{out}");
     let all = k.json(&["territory", "list"]);
@@ -397,7 +267,7 @@ fn territory_list_needs_no_registry() {
 fn the_demo_shows_every_refusal() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let k = Kamkor { registry: tmp.path().join("unused"), key: KEY, session: None };
+    let k = Kamkor { registry: tmp.path().join("unused"), key: KEY, session: None, now: None };
     let summary = k.json(&["demo", "--dir", dir.to_str().unwrap(), "--children", "200"]);
     assert_eq!(summary["existing"], false);
     assert_eq!(summary["population"]["children"], 200);

@@ -23,7 +23,7 @@ fn an_unattended_signal_becomes_overdue() {
     assert!(!k.ok(&["due"]).contains("OVERDUE"));
 
     // 25 hours on (a new session: the old one has lapsed), the signal is overdue.
-    k.now = "2026-03-03T10:00:00Z".into();
+    k.now = Some("2026-03-03T10:00:00Z".into());
     assert_eq!(code(&k.run(&["due"])), 3, "the 8-hour session has expired");
     k.login("spec1");
     let due = k.json(&["due"]);
@@ -48,7 +48,7 @@ fn an_unattended_signal_becomes_overdue() {
 fn the_demo_walks_cases_and_shows_what_is_due() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let k = Kamkor { registry: tmp.path().join("unused"), session: None, now: String::new() };
+    let k = Kamkor { registry: tmp.path().join("unused"), key: KEY, session: None, now: None };
     let out = k.command(&["--json", "demo", "--dir", dir.to_str().unwrap(), "--children", "200"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();

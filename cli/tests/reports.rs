@@ -222,7 +222,7 @@ fn retention_archives_and_erases_thirty_years_on() {
     assert!(k.ok(&["--lang", "ru", "archive", "requests"]).contains("передано в архив"));
 
     // Thirty years on the first child is past 28.
-    k.now = "2056-03-02T09:00:00Z".into();
+    k.now = Some("2056-03-02T09:00:00Z".into());
     k.login("keeper");
     let plan = k.ok(&["retention", "plan"]);
     assert!(plan.contains(&child) && plan.contains("Alamudun raion") && plan.contains("2043-03-12"), "{plan}");
@@ -242,7 +242,7 @@ fn retention_archives_and_erases_thirty_years_on() {
     assert_eq!(k.refused(&["retention", "run", "--archive", p(&archive)], 6)["reason"], "FILE_EXISTS");
 
     // The package opens with the master key alone: no registry, no sign-in.
-    let owner = Kamkor { registry: tmp.path().join("nowhere"), session: None, now: NOW.into() };
+    let owner = Kamkor { registry: tmp.path().join("nowhere"), key: KEY, session: None, now: Some(NOW.into()) };
     let shown = owner.ok(&["archive", "open", p(&archive)]);
     assert!(shown.contains(&child) && shown.contains("Асанова Айгүл") && shown.contains("retention"), "{shown}");
     let payload = owner.json(&["archive", "open", p(&archive)]);

@@ -25,8 +25,11 @@ pub fn fast_profile(dir: &Path) -> PathBuf {
 
 pub struct Kamkor {
     pub registry: PathBuf,
+    /// The master key given through `KAMKOR_KEY`.
+    pub key: &'static str,
     pub session: Option<String>,
-    pub now: String,
+    /// `KAMKOR_NOW`, or the real clock when `None`.
+    pub now: Option<String>,
 }
 
 pub fn text(b: &[u8]) -> String {
@@ -42,14 +45,17 @@ impl Kamkor {
         let mut c = Command::new(env!("CARGO_BIN_EXE_kamkor"));
         c.args(args)
             .env("KAMKOR_REGISTRY", &self.registry)
-            .env("KAMKOR_KEY", KEY)
+            .env("KAMKOR_KEY", self.key)
             .env("KAMKOR_LANG", "en")
-            .env("KAMKOR_NOW", &self.now)
+            .env_remove("KAMKOR_NOW")
             .env_remove("KAMKOR_KEY_FILE")
             .env_remove("KAMKOR_PASSWORD")
             .env_remove("KAMKOR_SESSION");
         if let Some(s) = &self.session {
             c.env("KAMKOR_SESSION", s);
+        }
+        if let Some(now) = &self.now {
+            c.env("KAMKOR_NOW", now);
         }
         c
     }
@@ -86,13 +92,17 @@ impl Kamkor {
         serde_json::from_slice::<Value>(&out.stdout).unwrap()["error"].clone()
     }
 
-    /// Signs a user in (at this instance's clock) and acts as them from now on.
-    pub fn login(&mut self, user: &str) {
-        let password = format!("{user}-password-1");
+    /// Signs a user in with a password and returns the session token.
+    pub fn token(&self, user: &str, password: &str) -> String {
         let out =
             self.run_with(&["login", "--user", user, "--password-stdin", "--print-token"], &format!("{password}\n"));
         assert!(out.status.success(), "login {user}: {}", text(&out.stderr));
-        self.session = Some(text(&out.stdout).trim().to_string());
+        text(&out.stdout).trim().to_string()
+    }
+
+    /// Signs a user in (at this instance's clock) and acts as them from now on.
+    pub fn login(&mut self, user: &str) {
+        self.session = Some(self.token(user, &format!("{user}-password-1")));
     }
 }
 
@@ -136,7 +146,20 @@ pub const CHILD: &str = r#"{"record": {"surname": "Асанова", "given_name"
 /// division; the specialist signed in and one child registered. Returns the child's id.
 pub fn setup(tmp: &Path) -> (Kamkor, String) {
     let profile = fast_profile(tmp);
-    let mut k = Kamkor { registry: tmp.join("reg"), session: None, now: NOW.into() };
+    let mut k = Kamkor { registry: tmp.join("reg"), key: KEY, session: None, now: Some(NOW.into()) };
+    init(&k, &profile);
+    k.login("admin");
+    add_user(&k, "spec1", "specialist", "41708203000000", "02008199920003");
+    add_user(&k, "chui", "territorial_reader", "41708000000000", "02008199910002");
+    k.login("spec1");
+    let file = tmp.join("child.json");
+    std::fs::write(&file, CHILD).unwrap();
+    let child = k.json(&["child", "register", "--file", file.to_str().unwrap()])["id"].as_str().unwrap().to_string();
+    (k, child)
+}
+
+/// `kamkor init` with the administrator `admin` (password `admin-password-1`).
+pub fn init(k: &Kamkor, profile: &Path) {
     let out = k.run_with(
         &[
             "init",
@@ -161,14 +184,6 @@ pub fn setup(tmp: &Path) -> (Kamkor, String) {
         "admin-password-1\n",
     );
     assert!(out.status.success(), "init: {}", text(&out.stderr));
-    k.login("admin");
-    add_user(&k, "spec1", "specialist", "41708203000000", "02008199920003");
-    add_user(&k, "chui", "territorial_reader", "41708000000000", "02008199910002");
-    k.login("spec1");
-    let file = tmp.join("child.json");
-    std::fs::write(&file, CHILD).unwrap();
-    let child = k.json(&["child", "register", "--file", file.to_str().unwrap()])["id"].as_str().unwrap().to_string();
-    (k, child)
 }
 
 pub const DOC: [&str; 8] = [
