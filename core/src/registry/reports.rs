@@ -261,11 +261,8 @@ impl Registry {
         Table { id: id.into(), title, row_header, columns, rows, totals }
     }
 
-    fn quarter_table(&self, s: &Sums<'_>, months: &[String]) -> Table {
-        let cells = |c: &Counters| -> Vec<Cell> {
-            let sum = |suffix: &str| months.iter().map(|m| get(c, &format!("identified:{m}{suffix}"))).sum::<u64>();
-            vec![Cell::Count(sum("")), Cell::Count(sum("|female")), Cell::Count(sum("|male"))]
-        };
+    /// One row per territory of the report plus the totals row, with the same cells.
+    fn territory_rows(&self, s: &Sums<'_>, cells: impl Fn(&Counters) -> Vec<Cell>) -> (Vec<Row>, Option<Row>) {
         let rows = s
             .rows
             .iter()
@@ -276,12 +273,19 @@ impl Registry {
                 cells: cells(c),
             })
             .collect();
-        let totals = Some(Row {
-            id: "total".into(),
-            label: l("Итого", "Жыйынтык", "Total"),
-            territory: None,
-            cells: cells(s.all),
-        });
+        let totals =
+            Row {
+                id: "total".into(), label: l("Итого", "Жыйынтык", "Total"), territory: None, cells: cells(s.all)
+            };
+        (rows, Some(totals))
+    }
+
+    fn quarter_table(&self, s: &Sums<'_>, months: &[String]) -> Table {
+        let cells = |c: &Counters| -> Vec<Cell> {
+            let sum = |suffix: &str| months.iter().map(|m| get(c, &format!("identified:{m}{suffix}"))).sum::<u64>();
+            vec![Cell::Count(sum("")), Cell::Count(sum("|female")), Cell::Count(sum("|male"))]
+        };
+        let (rows, totals) = self.territory_rows(s, cells);
         self.table(
             "identified_in_quarter",
             l("Выявлено за квартал", "Чейрек ичинде аныкталды", "Identified in the quarter"),
@@ -315,16 +319,7 @@ impl Registry {
             ]);
             v
         };
-        let rows = s
-            .rows
-            .iter()
-            .map(|(t, c)| Row {
-                id: t.to_string(),
-                label: self.territory_label(t),
-                territory: Some(t.clone()),
-                cells: cells(c),
-            })
-            .collect();
+        let (rows, totals) = self.territory_rows(s, cells);
         out.push(self.table(
             "identified",
             l(
@@ -335,7 +330,7 @@ impl Registry {
             territory_header.clone(),
             cols,
             rows,
-            Some(Row { id: "total".into(), label: total_label.clone(), territory: None, cells: cells(s.all) }),
+            totals,
         ));
         // 2-4. Status and reasons (legal status, circumstances found, inclusion grounds), by sex.
         let vocab_rows = |prefix: &str, terms: Vec<(String, Label)>| -> Vec<Row> {
