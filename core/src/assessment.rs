@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Finding {
     /// The domain (health, education, safety, family, housing, income, legal).
     pub domain: String,
@@ -25,6 +26,7 @@ pub struct Finding {
 /// An assessment, saved partially and resumed, then submitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Assessment {
     /// Findings.
     #[serde(default)]

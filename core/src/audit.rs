@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// What became of an attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Outcome {
     /// Done.
     Allowed,
@@ -29,6 +30,7 @@ pub enum Outcome {
 
 /// One audited event. It names users and subjects by id only: no personal data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuditEntry {
     /// Position in the chain, from 0.
     pub seq: u64,
@@ -71,6 +73,7 @@ pub fn link(key: &Key, prev: &[u8; 32], entry: AuditEntry) -> (Link, [u8; 32]) {
 
 /// The first break found in a chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Break {
     /// The sequence position where the chain breaks.
     pub at: u64,

@@ -19,6 +19,7 @@ const FORMAT: u32 = 1;
 
 /// What a backup or restore handled.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BackupSummary {
     /// Records written or read.
     pub records: u64,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A basis document (WF-6): kind, number, date, issuer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BasisDocument {
     /// Code of the `document_kind` vocabulary.
     pub kind: String,
@@ -26,6 +27,7 @@ pub struct BasisDocument {
 /// Status of a measure. "Overdue" is derived (due date passed while not done or cancelled).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MeasureStatus {
     /// Planned.
     Planned,
@@ -55,6 +57,7 @@ pub struct CaseMeasure {
 /// A monitoring visit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Visit {
     /// Date of the visit.
     pub date: NaiveDate,
@@ -68,6 +71,7 @@ pub struct Visit {
 /// A commission decision on an interagency programme (Omsk "MPR", 002 §18).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DecisionKind {
     /// Approve the programme for a period.
     Approve,
@@ -82,6 +86,7 @@ pub enum DecisionKind {
 /// A commission decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Decision {
     /// What was decided.
     pub kind: DecisionKind,
@@ -98,6 +103,7 @@ pub struct Decision {
 /// What a participant records in a programme (002 §19).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ContributionKind {
     /// A planned measure.
     PlannedMeasure,
@@ -110,6 +116,7 @@ pub enum ContributionKind {
 /// A participant's entry in a programme.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contribution {
     /// The participating agency kind.
     pub agency: String,

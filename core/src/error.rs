@@ -10,6 +10,7 @@ use serde::Serialize;
 /// Stable error classes. Their `SCREAMING_SNAKE_CASE` names never change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ErrorCode {
     /// The actor is known but may not do this; `reason` says why.
     AccessDenied,
@@ -47,6 +48,8 @@ impl ErrorCode {
 
 /// The error every public operation returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "KamkorError"))]
 pub struct Error {
     /// The error class.
     pub code: ErrorCode,

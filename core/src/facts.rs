@@ -50,6 +50,7 @@ pub struct FactHeader {
 /// Where a piece of information came from (REG-4, REG-5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Provenance {
     /// Code of the profile's `source` vocabulary.
     pub source: String,

@@ -27,6 +27,8 @@ pub mod suppress;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod territory;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_types;
 pub mod users;
 pub mod workflow;
 
@@ -41,3 +43,6 @@ pub use profile::Profile;
 pub use registry::{Env, Registry, Session};
 pub use territory::{Territories, TerritoryCode};
 pub use users::NewUser;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("kamkor_core");

@@ -48,6 +48,7 @@ impl<'de> Deserialize<'de> for SubjectId {
 /// A relative of the child: present or absent, with names and PIN when known.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Relative {
     /// Code of the `relation` vocabulary (mother, father, grandmother, ...).
     pub relation: String,
@@ -70,6 +71,7 @@ pub struct Relative {
 /// Disability: yes or no, and details.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Disability {
     /// Whether the child has an established disability.
     pub present: bool,
@@ -81,6 +83,7 @@ pub struct Disability {
 /// A social payment the child receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SocialPayment {
     /// Code of the `social_payment` vocabulary.
     pub kind: String,
@@ -92,6 +95,7 @@ pub struct SocialPayment {
 /// An address: a territory node and free text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Address {
     /// The territory (district, ayil aimak, settlement), when known.
     #[serde(default)]
@@ -104,6 +108,7 @@ pub struct Address {
 /// A child in a difficult life situation (REG-1; 001 §18).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Child {
     /// Surname.
     pub surname: String,
@@ -154,6 +159,7 @@ pub struct Child {
 /// A member of a family (adults and children not registered as children of the registry).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FamilyMember {
     /// Surname.
     pub surname: String,
@@ -177,6 +183,7 @@ pub struct FamilyMember {
 /// A family (REG-2): members, address, circumstances; children link to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Family {
     /// How the family is called (usually the head's surname).
     pub name: String,
@@ -198,6 +205,7 @@ pub struct Family {
 
 /// A non-blocking finding about a record: PIN disagreement, missing PIN, likely duplicate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Warning {
     /// Stable code, e.g. `NO_PIN`, `PIN_SEX_MISMATCH`, `LIKELY_DUPLICATE`.
     pub code: String,

@@ -11,6 +11,7 @@ use std::str::FromStr;
 /// Sex as recorded in a person's documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Sex {
     /// Female (PIN first digit 1).
     Female,

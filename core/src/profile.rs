@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// Labels of a term in the three languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Label {
     /// Russian.
     pub ru: String,

@@ -109,6 +109,7 @@ impl Territory {
 
 /// What [`Territories::load_classifier`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LoadSummary {
     /// New nodes and new versions of existing nodes.
     pub added: usize,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// territorial division, full name and PIN, position; plus role and term.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewUser {
     /// Login name (unique).
     pub login: String,
@@ -83,6 +84,7 @@ pub struct User {
 
 /// What listings show of a user (no hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UserInfo {
     /// Id.
     pub id: String,

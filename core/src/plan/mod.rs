@@ -65,6 +65,7 @@ impl PlanError {
 /// How serious a circumstance is; ordered from `Low` to `Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Severity {
     /// Low.
     Low,
@@ -79,6 +80,7 @@ pub enum Severity {
 /// Which plan a measure belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PlanKind {
     /// The individual child protection plan.
     Child,

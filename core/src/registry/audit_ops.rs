@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// The result of verifying the audit chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuditReport {
     /// Entries checked.
     pub entries: u64,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// Opening a case for a registered child (WF-1, WF-6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OpenCase {
     /// The child.
     pub child: SubjectId,
@@ -34,6 +35,7 @@ pub struct OpenCase {
 /// A transition request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransitionRequest {
     /// Transition id.
     pub transition: String,

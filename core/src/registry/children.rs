@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 
 /// A child to register, with where the information came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewChild {
     /// The record.
     pub record: Child,
@@ -25,6 +26,7 @@ pub struct NewChild {
 
 /// The result of a registration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Registered {
     /// The new child's id.
     pub id: SubjectId,
@@ -34,6 +36,7 @@ pub struct Registered {
 
 /// A child as a reader sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChildView {
     /// Id.
     pub id: SubjectId,
@@ -55,6 +58,7 @@ pub struct ChildView {
 
 /// A page of the children in a reader's scope.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChildList {
     /// How many children the reader may see (under the territory asked).
     pub total: usize,
@@ -64,6 +68,7 @@ pub struct ChildList {
 
 /// A search result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Match {
     /// Name similarity in [0, 1].
     pub score: f64,
@@ -73,6 +78,7 @@ pub struct Match {
 
 /// A name search (REG-6): words of a name in any script and order, optionally a birth date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SearchQuery {
     /// Words of the name (surname, given name, patronymic, in any order and script).
     pub name: String,
@@ -86,6 +92,7 @@ pub struct SearchQuery {
 
 /// A possible duplicate of a record being entered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DuplicateCandidate {
     /// `PIN` (same PIN) or `NAME_BIRTH_DATE` (likely match).
     pub kind: String,

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 /// What kind of thing is due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DueKind {
     /// The next step of the workflow (leave the current state).
     Stage,
@@ -27,6 +28,7 @@ pub enum DueKind {
 
 /// Something due, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DueItem {
     /// The case.
     pub case: SubjectId,
@@ -50,6 +52,7 @@ pub struct DueItem {
 
 /// A query of the due list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DueQuery {
     /// Items due up to this time (default: 5 days from now); overdue ones are always included.
     #[serde(default)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// A family as a reader sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FamilyView {
     /// Id.
     pub id: SubjectId,

@@ -28,6 +28,7 @@ pub struct PlanProposal {
 /// A change in a measure's execution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MeasureUpdate {
     /// New status.
     pub status: MeasureStatus,
@@ -42,6 +43,7 @@ pub struct MeasureUpdate {
 /// A measure a person adds by hand.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ManualMeasure {
     /// What is to be done.
     pub title: String,
@@ -58,6 +60,7 @@ pub struct ManualMeasure {
 /// A person's change to a measure.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MeasureChange {
     /// New title.
     #[serde(default)]

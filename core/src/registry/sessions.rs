@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// An opaque sign-in session. Only the registry can tell what it allows: every
 /// call re-checks the session, the account's term and revocation.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct Session {
     token: String,
 }
@@ -36,6 +37,7 @@ impl Session {
 /// A person authenticated by an external identity system (the national unified
 /// identification system): the host vouches for the authentication.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExternalPrincipal {
     /// The person's PIN as asserted by the identity system.
     pub pin: String,

@@ -1,0 +1,163 @@
+// API tests of the Kotlin binding: typed records both ways, coded and localized errors, the
+// device registry on sled (persistence, wrong key), the host clock, access rules, audit, backup.
+package kamkor.test
+
+import java.nio.file.Files
+import uniffi.kamkor_core.*
+import uniffi.kamkor_ffi.*
+
+class Check(val name: String, val body: () -> Unit)
+
+fun expect(cond: Boolean, what: String) {
+    if (!cond) throw AssertionError(what)
+}
+
+inline fun expectError(code: ErrorCode, reason: String, body: () -> Unit): KamkorException {
+    try {
+        body()
+    } catch (e: KamkorException) {
+        expect(e.code() == code && e.reason() == reason, "expected $code/$reason, got ${e.code()}/${e.reason()}")
+        return e
+    }
+    throw AssertionError("expected $code/$reason, got success")
+}
+
+const val START = "2026-11-23T09:00:00Z"
+
+fun user(login: String, role: String, territory: String, inn: String): NewUser = NewUser(
+    login = login, surname = "Асанова", givenName = "Гүлзат", patronymic = null, pin = null,
+    position = "Специалист", agency = "Агентство", agencyInn = inn, address = "Бишкек", territory = territory,
+    role = role, validFrom = "2000-01-01", validUntil = "2099-12-31", password = PASSWORD, externalLogin = false,
+)
+
+fun girl(pin: String?): NewChild = NewChild(
+    record = Child(
+        surname = "Асанова", givenName = "Айгүл", patronymic = null, sex = Sex.FEMALE, birthDate = "2015-01-01",
+        pin = pin, identifiedOn = "2026-10-01", identifiedIn = "41711201000000", identifiedPlace = null,
+        residence = null,
+        relatives = listOf(Relative("mother", "abroad_migrant", "Асанова", "Жылдыз", null, null)),
+        disability = Disability(false, null), socialPayments = emptyList(), housing = null, property = emptyList(),
+        legalStatus = "with_parents", needs = mapOf("health" to "checkup"),
+    ),
+    provenance = Provenance(source = "specialist", receivedOn = "2026-10-01", reference = null),
+)
+
+class Fixture(path: String?, val clock: TestClock = TestClock(instantMillis(START))) {
+    val reg = KamkorRegistry.create(
+        path, cheapArgon2(kyrgyzProfile()), MASTER_KEY, clock,
+        user("admin", "administrator", "41700000000000", "00000000000001"), null,
+    )
+    val admin: Session = reg.login("admin", PASSWORD)
+
+    fun signIn(u: NewUser): Session {
+        reg.addUser(admin, u)
+        return reg.login(u.login, PASSWORD)
+    }
+}
+
+val API_CHECKS = listOf(
+    Check("typed records cross both ways") {
+        val f = Fixture(null)
+        val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
+        val reg = f.reg.registerChild(spec, girl("10101201500011"))
+        expect(reg.warnings.isEmpty(), "no warnings: ${reg.warnings}")
+        expect(reg.id.length == 32, "a 32-hex id: ${reg.id}")
+        val view = f.reg.getChild(spec, reg.id)
+        expect(view.record.givenName == "Айгүл" && view.record.sex == Sex.FEMALE, "the record: ${view.record}")
+        expect(view.record.needs == mapOf("health" to "checkup"), "the needs map: ${view.record.needs}")
+        expect(view.record.relatives.single().presence == "abroad_migrant", "relatives")
+        expect(view.version == 1UL && view.createdAt == START, "version and time: ${view.version} ${view.createdAt}")
+        expect(f.reg.findByPin(spec, "10101201500011")?.id == reg.id, "PIN look-up")
+        val page = f.reg.listChildren(spec, null, 0UL, 10UL)
+        expect(page.total == 1UL && page.children.single().id == reg.id, "listing: $page")
+    },
+    Check("errors carry code, reason, field, args and localized messages") {
+        val f = Fixture(null)
+        val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
+        val first = f.reg.registerChild(spec, girl("10101201500011"))
+        val e = expectError(ErrorCode.CONFLICT, "DUPLICATE_PIN") { f.reg.registerChild(spec, girl("10101201500011")) }
+        expect(e.field() == "pin", "field: ${e.field()}")
+        expect(e.args()["existing"] == first.id, "args: ${e.args()}")
+        val ru = e.message("ru"); val ky = e.message("ky"); val en = e.message("en")
+        expect(ru.isNotBlank() && ky.isNotBlank() && en.isNotBlank(), "three messages")
+        expect(ru != en && ky != en, "localized: ru=$ru ky=$ky en=$en")
+        val json = Json.parse(e.toJson()) as Map<*, *>
+        expect(json["code"] == "CONFLICT" && json["reason"] == "DUPLICATE_PIN", "JSON form: $json")
+        expectError(ErrorCode.UNAUTHENTICATED, "BAD_CREDENTIALS") { f.reg.login("spec", "wrong password") }
+    },
+    Check("ids typed by people are parsed inside: a bad one is a coded error") {
+        val f = Fixture(null)
+        val e = expectError(ErrorCode.VALIDATION, "BAD_ID") { f.reg.getChild(f.admin, "not-an-id") }
+        expect(e.field() == "id", "field: ${e.field()}")
+        expectError(ErrorCode.VALIDATION, "BAD_VALUE") { f.reg.updateChild(f.admin, "0".repeat(32), "{not json", Provenance("specialist", "2026-10-01", null), null, null) }
+    },
+    Check("access rules apply: another district is refused and audited") {
+        val f = Fixture(null)
+        val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
+        val other = f.signIn(user("other", "specialist", "41704000000000", "222"))
+        val id = f.reg.registerChild(spec, girl(null)).id
+        expectError(ErrorCode.ACCESS_DENIED, "NOT_IN_TERRITORY") { f.reg.getChild(other, id) }
+        val denied = f.reg.deniedAttempts(f.admin, null)
+        expect(denied.any { it.target == id && it.outcome is Outcome.Denied }, "the refusal is audited: $denied")
+        val report = f.reg.verifyAuditChain()
+        expect(report.ok && report.entries > 0UL && report.firstBreak == null, "audit chain: $report")
+    },
+    Check("the host clock drives sessions and deadlines") {
+        val f = Fixture(null)
+        val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
+        expect(f.reg.whoami(spec).login == "spec", "signed in")
+        f.clock.millis += 9 * 3_600_000L
+        expectError(ErrorCode.UNAUTHENTICATED, "SESSION_INVALID") { f.reg.whoami(spec) }
+        val again = f.reg.login("spec", PASSWORD)
+        val id = f.reg.registerChild(again, girl(null)).id
+        expect(f.reg.getChild(again, id).createdAt == "2026-11-23T18:00:00Z", "time of the record comes from the host clock")
+    },
+    Check("the device registry persists on sled and refuses another key") {
+        val dir = Files.createTempDirectory("kamkor-device").toFile()
+        try {
+            val path = dir.resolve("registry").path
+            val id: String
+            run {
+                val f = Fixture(path)
+                val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
+                id = f.reg.registerChild(spec, girl("10101201500011")).id
+                f.reg.flush()
+                f.reg.close()
+            }
+            val clock = TestClock(instantMillis(START) + 60_000)
+            val wrong = ByteArray(32) { 9 }
+            expectError(ErrorCode.CRYPTO, "WRONG_KEY") { KamkorRegistry.open(path, wrong, clock) }
+            val reg = KamkorRegistry.open(path, MASTER_KEY, clock)
+            val s = reg.login("spec", PASSWORD)
+            expect(reg.getChild(s, id).record.pin == "10101201500011", "the record survives a reopen")
+            expect(reg.verifyAuditChain().ok, "the audit chain verifies after reopening")
+            reg.close()
+        } finally {
+            dir.deleteRecursively()
+        }
+    },
+    Check("backup and audit pages") {
+        val f = Fixture(null)
+        val bytes = f.reg.backupBytes(f.admin)
+        expect(bytes.size > 100, "a backup: ${bytes.size} bytes")
+        val page = f.reg.auditEntries(f.admin, 0UL, 5UL)
+        expect(page.isNotEmpty() && page.first().seq == 0UL, "audit page: $page")
+        expect(page.any { it.action == "backup" && it.outcome is Outcome.Allowed }, "the backup is audited")
+    },
+)
+
+fun runApiChecks(): Pair<Int, List<String>> {
+    var passed = 0
+    val failed = ArrayList<String>()
+    for (c in API_CHECKS) {
+        try {
+            c.body()
+            passed++
+            println("api  ok      ${c.name}")
+        } catch (t: Throwable) {
+            failed.add("${c.name}: $t")
+            println("api  FAILED  ${c.name}: $t")
+        }
+    }
+    return passed to failed
+}
