@@ -49,7 +49,6 @@ impl ErrorCode {
 /// The error every public operation returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
-#[cfg_attr(feature = "uniffi", uniffi(name = "KamkorError"))]
 pub struct Error {
     /// The error class.
     pub code: ErrorCode,

@@ -111,3 +111,16 @@ impl Error {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+/// Checks a record id typed by a person (32 hex digits): `VALIDATION/BAD_ID` when it is not one.
+#[uniffi::export]
+pub fn parse_subject_id(text: String) -> Result<SubjectId, std::sync::Arc<Error>> {
+    SubjectId::parse(&text).map_err(std::sync::Arc::new)
+}
+
+/// Checks a territory code typed by a person: `VALIDATION/TERRITORY_BAD_CODE` when it is not one.
+#[uniffi::export]
+pub fn parse_territory_code(text: String) -> Result<TerritoryCode, std::sync::Arc<Error>> {
+    TerritoryCode::parse(&text)
+        .map_err(|e| std::sync::Arc::new(Error::validation(e.code(), "territory").arg("value", text.as_str())))
+}

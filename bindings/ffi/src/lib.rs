@@ -119,6 +119,36 @@ pub fn kyrgyz_profile() -> String {
     kamkor_core::profile::KYRGYZSTAN_TOML.to_string()
 }
 
+/// Creates a registry: on sled in the directory `path`, or in memory when `path` is null.
+/// `master_key` is the host's 32-byte key (from the platform keystore); `seed` makes the
+/// random source deterministic and is for tests only (null in production).
+///
+/// (A function rather than a constructor: uniffi 0.32.2 does not apply the error's rename
+/// to constructors.)
+#[uniffi::export]
+pub fn create_registry(
+    path: Option<String>,
+    profile_toml: String,
+    master_key: Vec<u8>,
+    clock: Arc<dyn HostClock>,
+    first_admin: NewUser,
+    seed: Option<u64>,
+) -> FfiResult<Arc<KamkorRegistry>> {
+    let key = self::master_key(&master_key)?;
+    let reg = kamkor_core::Registry::create(store_at(path)?, &profile_toml, &key, env(clock, seed), first_admin)
+        .map_err(err)?;
+    Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
+}
+
+/// Opens the registry kept in the sled directory `path` with the host's master key
+/// (`CRYPTO/WRONG_KEY` for another key, `NOT_FOUND/REGISTRY_MISSING` for an empty directory).
+#[uniffi::export]
+pub fn open_registry(path: String, master_key: Vec<u8>, clock: Arc<dyn HostClock>) -> FfiResult<Arc<KamkorRegistry>> {
+    let key = self::master_key(&master_key)?;
+    let reg = kamkor_core::Registry::open(store_at(Some(path))?, &key, env(clock, None)).map_err(err)?;
+    Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
+}
+
 /// A registry of children and families: the device registry on sled, or one in memory.
 #[derive(uniffi::Object)]
 pub struct KamkorRegistry {
@@ -133,32 +163,6 @@ impl KamkorRegistry {
 
 #[uniffi::export]
 impl KamkorRegistry {
-    /// Creates a registry: on sled in the directory `path`, or in memory when `path` is null.
-    /// `master_key` is the host's 32-byte key (from the platform keystore); `seed` makes the
-    /// random source deterministic and is for tests only (null in production).
-    #[uniffi::constructor]
-    pub fn create(
-        path: Option<String>,
-        profile_toml: String,
-        master_key: Vec<u8>,
-        clock: Arc<dyn HostClock>,
-        first_admin: NewUser,
-        seed: Option<u64>,
-    ) -> FfiResult<Arc<Self>> {
-        let key = self::master_key(&master_key)?;
-        let reg = kamkor_core::Registry::create(store_at(path)?, &profile_toml, &key, env(clock, seed), first_admin)
-            .map_err(err)?;
-        Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
-    }
-
-    /// Opens the registry kept in the sled directory `path` with the host's master key.
-    #[uniffi::constructor]
-    pub fn open(path: String, master_key: Vec<u8>, clock: Arc<dyn HostClock>) -> FfiResult<Arc<Self>> {
-        let key = self::master_key(&master_key)?;
-        let reg = kamkor_core::Registry::open(store_at(Some(path))?, &key, env(clock, None)).map_err(err)?;
-        Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
-    }
-
     /// Makes every change durable (call before the app is suspended).
     pub fn flush(&self) -> FfiResult<()> {
         self.reg()?.flush().map_err(err)

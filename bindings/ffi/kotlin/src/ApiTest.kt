@@ -43,7 +43,7 @@ fun girl(pin: String?): NewChild = NewChild(
 )
 
 class Fixture(path: String?, val clock: TestClock = TestClock(instantMillis(START))) {
-    val reg = KamkorRegistry.create(
+    val reg = createRegistry(
         path, cheapArgon2(kyrgyzProfile()), MASTER_KEY, clock,
         user("admin", "administrator", "41700000000000", "00000000000001"), null,
     )
@@ -107,7 +107,7 @@ val API_CHECKS = listOf(
         val spec = f.signIn(user("spec", "specialist", "41711000000000", "111"))
         expect(f.reg.whoami(spec).login == "spec", "signed in")
         f.clock.millis += 9 * 3_600_000L
-        expectError(ErrorCode.UNAUTHENTICATED, "SESSION_INVALID") { f.reg.whoami(spec) }
+        expectError(ErrorCode.UNAUTHENTICATED, "SESSION_EXPIRED") { f.reg.whoami(spec) }
         val again = f.reg.login("spec", PASSWORD)
         val id = f.reg.registerChild(again, girl(null)).id
         expect(f.reg.getChild(again, id).createdAt == "2026-11-23T18:00:00Z", "time of the record comes from the host clock")
@@ -126,8 +126,8 @@ val API_CHECKS = listOf(
             }
             val clock = TestClock(instantMillis(START) + 60_000)
             val wrong = ByteArray(32) { 9 }
-            expectError(ErrorCode.CRYPTO, "WRONG_KEY") { KamkorRegistry.open(path, wrong, clock) }
-            val reg = KamkorRegistry.open(path, MASTER_KEY, clock)
+            expectError(ErrorCode.CRYPTO, "WRONG_KEY") { openRegistry(path, wrong, clock) }
+            val reg = openRegistry(path, MASTER_KEY, clock)
             val s = reg.login("spec", PASSWORD)
             expect(reg.getChild(s, id).record.pin == "10101201500011", "the record survives a reopen")
             expect(reg.verifyAuditChain().ok, "the audit chain verifies after reopening")
@@ -143,6 +143,29 @@ val API_CHECKS = listOf(
         val page = f.reg.auditEntries(f.admin, 0UL, 5UL)
         expect(page.isNotEmpty() && page.first().seq == 0UL, "audit page: $page")
         expect(page.any { it.action == "backup" && it.outcome is Outcome.Allowed }, "the backup is audited")
+    },
+    Check("the scenario harness fails on a wrong expectation and lists known bugs") {
+        val dir = Files.createTempDirectory("kamkor-scenarios").toFile()
+        try {
+            fun write(name: String, steps: String) = dir.resolve("$name.json").also {
+                it.writeText("""{"name": "$name", "description": "self-test", "profile": "kyrgyzstan",
+                    "clock": "2026-11-23T09:00:00Z", "users": [], "steps": $steps}""")
+            }
+            val wrong = runFile(write("wrong", """[{"as": "admin", "op": "whoami", "expect": {"match": {"/login": "nobody"}}},
+                {"as": "admin", "op": "whoami"}]"""), false)
+            expect(wrong.failures.size == 1 && wrong.steps == 1, "one failure, the file stops: ${wrong.failures}")
+            val bug = runFile(write("bug", """[{"as": "admin", "op": "whoami", "bug": "pretend", "expect": {"error": {"code": "CONFLICT"}}},
+                {"as": "admin", "op": "whoami", "expect": {"match": {"/login": "admin"}}}]"""), false)
+            expect(bug.failures.isEmpty() && bug.knownBugs.size == 1 && bug.steps == 2, "a known bug, then on: ${bug.failures} ${bug.knownBugs}")
+            val fixed = runFile(write("fixed", """[{"as": "admin", "op": "whoami", "bug": "pretend"}]"""), false)
+            expect(fixed.failures.single().contains("remove the `bug` marker"), "a fixed bug fails: ${fixed.failures}")
+            val unknown = runFile(write("unknown", """[{"as": "admin", "op": "no_such_op"}]"""), false)
+            expect(unknown.failures.single().contains("unknown op"), "unknown ops fail loudly: ${unknown.failures}")
+            val extra = runFile(write("extra", """[{"as": "admin", "op": "whoami", "args": {"typo": 1}}]"""), false)
+            expect(extra.failures.single().contains("unknown arguments"), "unknown arguments fail: ${extra.failures}")
+        } finally {
+            dir.deleteRecursively()
+        }
     },
 )
 

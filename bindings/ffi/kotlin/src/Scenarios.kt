@@ -245,7 +245,7 @@ fun setup(sc: Map<String, Any?>, path: File): Ctx {
     val clock = TestClock(instantMillis(sc["clock"] as? String ?: throw ScenarioError("`clock` is required")))
     val admin = newUserFromJson(newUserJson(mapOf("login" to "admin", "role" to "administrator",
         "territory" to "41700000000000", "agency_inn" to "00000000000001")))
-    val reg = KamkorRegistry.create(null, cheapArgon2(text), MASTER_KEY, clock, admin, SEED)
+    val reg = createRegistry(null, cheapArgon2(text), MASTER_KEY, clock, admin, SEED)
     val ctx = Ctx(reg, clock)
     ctx.vars["password"] = PASSWORD
     val adminSession = reg.login("admin", PASSWORD)
