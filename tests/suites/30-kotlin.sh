@@ -34,7 +34,7 @@ target/debug/uniffi-bindgen generate --library target/debug/libkamkor_ffi.so --l
 
 kt_t0=$(date +%s)
 JAVA_OPTS="-Xss4m" "$kt_home/bin/kotlinc" -nowarn -cp "$kt_jna" -d "$kt_out/tests.jar" \
-  $(find "$kt_out/gen" -name '*.kt') bindings/ffi/kotlin/src/*.kt
+  $(find "$kt_out/gen" -name '*.kt') bindings/ffi/kotlin/glue/*.kt bindings/ffi/kotlin/src/*.kt
 echo "kotlinc: $(( $(date +%s) - kt_t0 ))s"
 
 java -Djna.library.path=target/debug \

@@ -70,9 +70,8 @@ fn env(clock: Arc<dyn HostClock>, seed: Option<u64>) -> Env {
 }
 
 fn master_key(bytes: &[u8]) -> FfiResult<Key> {
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| err(Error::validation("BAD_VALUE", "master_key").arg("detail", "32 bytes")))?;
+    let arr: [u8; 32] =
+        bytes.try_into().map_err(|_| err(Error::validation("BAD_VALUE", "master_key").arg("detail", "32 bytes")))?;
     Ok(Key::from_bytes(arr))
 }
 
@@ -371,7 +370,13 @@ impl KamkorRegistry {
         to_json(&self.reg()?.change_measure(&session, &self::id(&id, "id")?, &measure, change).map_err(err)?)
     }
     /// Drops a measure with a reason; returns the `CaseView` JSON.
-    pub fn drop_measure(&self, session: Arc<Session>, id: String, measure: String, reason: String) -> FfiResult<String> {
+    pub fn drop_measure(
+        &self,
+        session: Arc<Session>,
+        id: String,
+        measure: String,
+        reason: String,
+    ) -> FfiResult<String> {
         to_json(&self.reg()?.drop_measure(&session, &self::id(&id, "id")?, &measure, &reason).map_err(err)?)
     }
     /// Records a measure's execution; returns the `CaseView` JSON.
