@@ -138,3 +138,10 @@ archive-damaged = The archive package is damaged: { $detail }
 archive-format = The archive package has an unknown format ({ $found }).
 legal-hold = The record is under a legal hold and cannot be archived or erased.
 date-in-past = The date is in the past: { $field }.
+
+## Profiles of issue 8 (registers, competence, consent, undertakings)
+not-accepted-here = "{ $code }" is not accepted for "{ $context }": { $field }.
+outside-competence = The field is outside the competence of the role: { $field }.
+consent-required = These data are recorded only with the subject's consent, recorded first: { $field }.
+undertaking-missing = Access starts once the user's non-disclosure undertaking is recorded.
+role-level = The role "{ $code }" cannot be attached to a territory of this kind: { $field }.

@@ -155,6 +155,8 @@ impl Registry {
             self.check_provenance(&item.provenance).map_err(|e| row(i, e))?;
             let target = crate::access::Target { territory: &item.record.identified_in, organization: &org };
             self.authorize(&actor, Action::Write, Some(&target), "child.register", None).map_err(|e| row(i, e))?;
+            self.check_competence_of_record(&actor, &item.record).map_err(|e| row(i, e))?;
+            self.check_consent(&item.record, None).map_err(|e| row(i, e))?;
             if let Some(pin) = &item.record.pin {
                 if !pins_in_batch.insert(pin.clone()) {
                     return Err(row(i, Error::new(ErrorCode::Conflict, "DUPLICATE_PIN").with_field("pin")));
@@ -460,10 +462,12 @@ impl Registry {
         if changes.is_empty() {
             return Err(Error::validation("REQUIRED", "changes"));
         }
+        self.check_competence(&actor, &changes, "child.update", Some(id.to_string()))?;
         let ctx = self.context();
         self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
+        self.check_consent(&new, Some(&changes))?;
         if new.identified_in != old.identified_in {
             let target = crate::access::Target { territory: &new.identified_in, organization: &h.organization };
             self.authorize(&actor, Action::Write, Some(&target), "child.update", Some(id.to_string()))?;
