@@ -35,6 +35,7 @@ init-done = Registry created in { $path } with the profile "{ $profile }".
 init-key-file = The master key is in { $path }: keep it safe; without it the registry cannot be opened.
 init-next = Next: kamkor login --user { $login }
 profile-ok = Profile OK: { $name } ({ $id }, version { $version }); { $roles } roles, { $vocabularies } vocabularies with { $terms } terms, { $territories } territories.
+profile-error-at = Error in { $file } at line { $line }, column { $column }:
 backup-done = Backup written to { $path }: { $records } records, { $bytes } bytes.
 restore-done = Registry restored into { $path }: { $records } records (SHA-256 { $sha }).
 restore-next = Sessions are not restored: sign in again with "kamkor login".
@@ -330,3 +331,19 @@ demo-sample-case = A case in full, as { $login } sees it:
 demo-check-illegal-transition = Approves plans of a case that is not at the planning stage
 demo-check-specialist-approves = Gives the territorial division's consent to suspension
 col-due-count = Due
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = Kamkor demo of the profile "{ $profile }": synthetic people, an in-memory registry.
+demo-p-refused = Refused as expected: { $what } ({ $reason }).
+demo-p-undertaking-recorded = Non-disclosure undertakings recorded for { $count } users: their access starts.
+demo-p-registered = Child registered: { $name }.
+demo-p-opened = On the register "{ $register }" under "{ $category }" ({ $document }); next due: { $due }.
+demo-p-programme = Interagency programme: { $decisions } decisions (approve, extend, change, end), { $contributions } contributions (planned measure, result, proposal).
+demo-p-scope = { $role } reads the card: { $result }.
+demo-p-allowed = allowed
+demo-p-denied = refused ({ $reason })
+demo-p-state = The case is now "{ $state }" (ground: { $ground }).
+demo-p-category = Category "{ $from }" lifted; the child stays under "{ $to }".
+demo-p-competence = { $role } writes "{ $field }": { $result }.
+demo-p-quarterly = Quarterly statistics per district for { $quarter } due by { $date }.
+demo-p-exchange = Municipal bank for { $quarter }: upload by { $upload }, regional load by { $load }; monitoring results by { $monitoring }.

@@ -35,6 +35,7 @@ init-done = Реестр { $path } ичинде «{ $profile }» профили 
 init-key-file = Башкы ачкыч { $path } ичинде: аны ишенимдүү сактаңыз; ансыз реестр ачылбайт.
 init-next = Андан ары: kamkor login --user { $login }
 profile-ok = Профиль туура: { $name } ({ $id }, версия { $version }); ролдор: { $roles }, маалымдамалар: { $vocabularies }, терминдер: { $terms }, аймактар: { $territories }.
+profile-error-at = { $file } ичинде ката: { $line }-сап, { $column }-мамыча:
 backup-done = Камдык көчүрмө { $path } файлына жазылды: { $records } жазуу, { $bytes } байт.
 restore-done = Реестр { $path } ичине калыбына келтирилди: { $records } жазуу (SHA-256 { $sha }).
 restore-next = Сеанстар калыбына келтирилбейт: «kamkor login» менен кайра кириңиз.
@@ -330,3 +331,19 @@ demo-sample-case = Иш толугу менен, { $login } көргөндөй:
 demo-check-illegal-transition = Пландоо этабында эмес иштин пландарын бекитет
 demo-check-specialist-approves = Токтотууга аймактык бөлүмдүн макулдугун берет
 col-due-count = Мөөнөттөр
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = «{ $profile }» профили үчүн Kamkor көрсөтмөсү: ойдон чыгарылган адамдар, эс тутумдагы реестр.
+demo-p-refused = Күтүлгөндөй баш тартылды: { $what } ({ $reason }).
+demo-p-undertaking-recorded = { $count } колдонуучу үчүн жашырбоо милдеттенмелери катталды: алардын кирүүсү башталды.
+demo-p-registered = Бала катталды: { $name }.
+demo-p-opened = «{ $register }» каттоосунда «{ $category }» категориясы боюнча ({ $document }); кийинки мөөнөт: { $due }.
+demo-p-programme = Ведомстволор аралык программа: чечимдер { $decisions } (бекитүү, узартуу, өзгөртүү, токтотуу), катышуучулардын жазуулары { $contributions } (иш-чара, натыйжа, сунуш).
+demo-p-scope = { $role } картаны ачат: { $result }.
+demo-p-allowed = уруксат берилди
+demo-p-denied = баш тартылды ({ $reason })
+demo-p-state = Иш азыр «{ $state }» (негиз: { $ground }).
+demo-p-category = «{ $from }» категориясы алынды; бала «{ $to }» категориясында калат.
+demo-p-competence = { $role } «{ $field }» киргизет: { $result }.
+demo-p-quarterly = { $quarter } үчүн райондор боюнча чейректик статистика — { $date } кечиктирбестен.
+demo-p-exchange = { $quarter } үчүн муниципалдык банк: жөнөтүү { $upload } чейин, аймактык банкка жүктөө { $load } чейин; мониторингдин жыйынтыгы { $monitoring } чейин.

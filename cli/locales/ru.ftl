@@ -35,6 +35,7 @@ init-done = Реестр создан в { $path } с профилем «{ $prof
 init-key-file = Мастер-ключ находится в { $path }: храните его надёжно; без него реестр не открыть.
 init-next = Далее: kamkor login --user { $login }
 profile-ok = Профиль в порядке: { $name } ({ $id }, версия { $version }); ролей: { $roles }, справочников: { $vocabularies }, терминов: { $terms }, территорий: { $territories }.
+profile-error-at = Ошибка в { $file }: строка { $line }, столбец { $column }:
 backup-done = Резервная копия записана в { $path }: записей { $records }, байт { $bytes }.
 restore-done = Реестр восстановлен в { $path }: записей { $records } (SHA-256 { $sha }).
 restore-next = Сеансы не восстанавливаются: войдите заново командой «kamkor login».
@@ -330,3 +331,19 @@ demo-sample-case = Случай целиком, как его видит { $logi
 demo-check-illegal-transition = Утверждает планы случая, который не на этапе планирования
 demo-check-specialist-approves = Даёт согласие территориального подразделения на приостановление
 col-due-count = Сроки
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = Демонстрация Kamkor для профиля «{ $profile }»: вымышленные люди, реестр в памяти.
+demo-p-refused = Отказ, как и ожидалось: { $what } ({ $reason }).
+demo-p-undertaking-recorded = Обязательства о неразглашении зарегистрированы для { $count } пользователей: их доступ начался.
+demo-p-registered = Ребёнок зарегистрирован: { $name }.
+demo-p-opened = На учёте «{ $register }» по категории «{ $category }» ({ $document }); далее: { $due }.
+demo-p-programme = Межведомственная программа: решений { $decisions } (утверждение, продление, изменение, прекращение), записей участников { $contributions } (мероприятие, результат, предложение).
+demo-p-scope = { $role } открывает карту: { $result }.
+demo-p-allowed = разрешено
+demo-p-denied = отказ ({ $reason })
+demo-p-state = Случай теперь «{ $state }» (основание: { $ground }).
+demo-p-category = Категория «{ $from }» снята; ребёнок остаётся в категории «{ $to }».
+demo-p-competence = { $role } вносит «{ $field }»: { $result }.
+demo-p-quarterly = Квартальные статистические сведения по районам за { $quarter } — не позднее { $date }.
+demo-p-exchange = Муниципальный банк за { $quarter }: выгрузка до { $upload }, загрузка в региональный банк до { $load }; результаты мониторинга до { $monitoring }.

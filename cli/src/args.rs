@@ -422,6 +422,10 @@ pub struct DemoArgs {
     /// Wipe an existing demo in the directory and build it anew.
     #[arg(long)]
     pub fresh: bool,
+    /// The profile to show: `kyrgyzstan` (the full demo in --dir), `omsk` or `yamal` (their
+    /// flows on an in-memory registry).
+    #[arg(long, default_value = "kyrgyzstan")]
+    pub profile: String,
 }
 
 /// An environment variable, unless unset or blank.
