@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 const PASSWORD: &str = "demo password 2026";
 
+/// Who writes which field with which value, and the expected outcome.
+type AgencyWrite<'a> = (&'a Session, &'a str, &'a str, &'a str, Result<(), &'a str>);
+
 struct Demo<'a> {
     ui: &'a Ui,
     reg: Registry,
@@ -306,7 +309,7 @@ fn yamal(d: &mut Demo<'_>) -> CliResult {
     );
     d.check(after.case.ground == "environment_unfit", line);
     let prov = || Provenance { source: "police".into(), received_on: today, reference: None };
-    let writes: [(&Session, &str, &str, &str, Result<(), &str>); 5] = [
+    let writes: [AgencyWrite<'_>; 5] = [
         (&police, "police", "needs.police_offence", "Протокол 12.11", Ok(())),
         (&police, "police", "needs.health_note", "Осмотр", Err("OUTSIDE_COMPETENCE")),
         (&health, "health", "needs.health_checkup", "Осмотр", Err("CONSENT_REQUIRED")),
