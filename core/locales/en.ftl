@@ -145,3 +145,4 @@ outside-competence = The field is outside the competence of the role: { $field }
 consent-required = These data are recorded only with the subject's consent, recorded first: { $field }.
 undertaking-missing = Access starts once the user's non-disclosure undertaking is recorded.
 role-level = The role "{ $code }" cannot be attached to a territory of this kind: { $field }.
+profile-beyond-scope = The right "{ $code }" reaches beyond the scope of its role (its levels or its organization): { $field }.

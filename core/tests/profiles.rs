@@ -2,8 +2,13 @@
 //! unknown roles, registers, categories, documents, states, territory kinds and codes, and
 //! rights beyond a role's levels are refused at load with the path, line and column.
 
+mod common;
+use common::{cheap, clock, code, date, key, user, PASSWORD};
 use kamkor_core::profile::{self, Profile, OMSK_TOML, YAMAL_TOML};
-use kamkor_core::ErrorCode;
+use kamkor_core::registry::{ReportKind, ReportRequest};
+use kamkor_core::store::MemoryStore;
+use kamkor_core::{Env, ErrorCode, Registry};
+use std::sync::Arc;
 
 /// Line and column (1-based, in characters) of the `nth` occurrence of `needle`.
 fn pos(text: &str, needle: &str, nth: usize) -> (String, String) {
@@ -169,7 +174,7 @@ fn rights_beyond_a_roles_scope_are_refused_with_the_place() {
     // A curator (one district) reading the whole region.
     let curator_read = "{ action = \"read\", territory = \"subtree\" }";
     let text = broken(o, curator_read, 0, "{ action = \"read\", territory = \"all\" }");
-    refused(&text, "PROFILE_SCOPE", "roles[2].grants[0].territory", "\"all\" }", 7);
+    refused(&text, "PROFILE_BEYOND_SCOPE", "roles[2].grants[0].territory", "\"all\" }", 7);
     // An organization managing users of its organization.
     let text = broken(
         o,
@@ -177,7 +182,7 @@ fn rights_beyond_a_roles_scope_are_refused_with_the_place() {
         0,
         "{ action = \"manage_users\", territory = \"all\", organization = \"own\" }",
     );
-    refused(&text, "PROFILE_SCOPE", "roles[5].grants[1].organization", "\"own\" }", 1);
+    refused(&text, "PROFILE_BEYOND_SCOPE", "roles[5].grants[1].organization", "\"own\" }", 1);
     // A competence on a right that is not a write.
     let text = broken(YAMAL_TOML, "{ action = \"read\", territory = \"subtree\" },\n  { action = \"write\", territory = \"subtree\", fields = [\"needs.education_*\"] }", 0, "{ action = \"read\", territory = \"subtree\", fields = [\"needs.education_*\"] },\n  { action = \"write\", territory = \"subtree\", fields = [\"needs.education_*\"] }");
     refused(&text, "PROFILE_SCOPE", "roles[4].grants[0].fields", "[\"needs.education_*\"] },", 0);
@@ -213,4 +218,88 @@ fn locate_finds_paths_of_the_shipped_text() {
     assert_eq!(profile::locate(YAMAL_TOML, "exchange.regional_role"), Some(expected));
     assert!(profile::locate(YAMAL_TOML, "exchange.nothing_here").is_some(), "the deepest part found");
     assert_eq!(profile::locate(YAMAL_TOML, "no_such_table"), None);
+}
+
+fn registry(text: &str, admin_role: &str, root: &str) -> (Registry, kamkor_core::Session) {
+    let reg = Registry::create(
+        Arc::new(MemoryStore::new()),
+        &cheap(text),
+        &key(),
+        Env::seeded(clock(), 8),
+        user("admin", admin_role, root, "1"),
+    )
+    .expect("create");
+    let admin = reg.login("admin", PASSWORD).expect("admin");
+    (reg, admin)
+}
+
+fn pledged(reg: &Registry, admin: &kamkor_core::Session, login: &str, role: &str, at: &str) -> kamkor_core::Session {
+    let info = reg.add_user(admin, user(login, role, at, "5504")).expect("user");
+    let u = kamkor_core::users::Undertaking {
+        reference: "ОБ-1".into(),
+        signed_on: date("2026-11-01"),
+        kept_by: "curator".into(),
+    };
+    reg.record_undertaking(admin, &info.id, u).expect("undertaking");
+    reg.login(login, PASSWORD).expect("login")
+}
+
+fn omsk_child(territory: &str) -> kamkor_core::registry::NewChild {
+    let mut c = common::child("Петрова", "Анна", None, territory);
+    for r in &mut c.record.relatives {
+        r.presence = "present".into();
+    }
+    c.provenance.source = "education".into();
+    c
+}
+
+/// REP-2 (002 §19): quarterly statistics per district, due by the 30th day after the quarter;
+/// a curator's report covers its district only, the ministry's the region.
+#[test]
+fn omsk_quarterly_statistics_per_district_by_the_30th_day() {
+    let (reg, admin) = registry(OMSK_TOML, "regional_operator", "52000000000");
+    let kirov = pledged(&reg, &admin, "kirov", "curator", "52401364000");
+    let tara = pledged(&reg, &admin, "tara", "curator", "52254000000");
+    reg.add_user(&admin, user("ministry", "region", "52000000000", "5503")).expect("ministry");
+    let ministry = reg.login("ministry", PASSWORD).expect("login");
+    for _ in 0..2 {
+        reg.register_child(&kirov, omsk_child("52401364000")).expect("kirov child");
+    }
+    reg.register_child(&tara, omsk_child("52254000000")).expect("tara child");
+    let q4 = ReportRequest {
+        report: ReportKind::Quarterly { year: 2026, quarter: 4 },
+        territory: None,
+        depersonalized: false,
+    };
+    let r = reg.report(&kirov, &q4).expect("curator's report");
+    assert_eq!(r.due_date, Some(date("2027-01-30")), "§19: the 30th day after the quarter");
+    assert_eq!(r.scope, code("52401364000"));
+    let r = reg.report(&ministry, &q4).expect("ministry's report");
+    assert_eq!(r.scope, code("52000000000"));
+    let rows: Vec<String> =
+        r.tables[0].rows.iter().filter_map(|row| row.territory.as_ref().map(|t| t.to_string())).collect();
+    assert!(rows.contains(&"52254000000".to_string()), "per district: {rows:?}");
+    let q1 = ReportRequest {
+        report: ReportKind::Quarterly { year: 2027, quarter: 1 },
+        territory: None,
+        depersonalized: false,
+    };
+    assert_eq!(reg.report(&kirov, &q1).expect("q1").due_date, Some(date("2027-04-30")));
+}
+
+/// REP-2 (003 §5.1): the municipal commission's quarterly monitoring results by the 20th of
+/// the month after the quarter.
+#[test]
+fn yamal_quarterly_monitoring_by_the_20th() {
+    let (reg, admin) = registry(YAMAL_TOML, "administrator", "71900000000");
+    reg.add_user(&admin, user("kdn", "municipal_commission", "71171000000", "8901")).expect("kdn");
+    let kdn = reg.login("kdn", PASSWORD).expect("login");
+    let req = ReportRequest {
+        report: ReportKind::Monitoring { year: 2026, quarter: 3 },
+        territory: None,
+        depersonalized: false,
+    };
+    let r = reg.report(&kdn, &req).expect("monitoring");
+    assert_eq!(r.due_date, Some(date("2026-10-20")));
+    assert_eq!(r.scope, code("71171000000"));
 }

@@ -51,10 +51,10 @@ pub(super) fn references(p: &Profile, territories: &Territories) -> Result<(), E
         for (j, g) in role.grants.iter().enumerate() {
             let path = format!("roles[{i}].grants[{j}]");
             if below_top && g.territory == TerritoryScope::All && g.organization == OrgScope::Any {
-                return Err(bad("PROFILE_SCOPE", format!("{path}.territory"), g.action.name()));
+                return Err(bad("PROFILE_BEYOND_SCOPE", format!("{path}.territory"), g.action.name()));
             }
             if g.organization == OrgScope::Own && REGISTRY_WIDE.contains(&g.action) {
-                return Err(bad("PROFILE_SCOPE", format!("{path}.organization"), g.action.name()));
+                return Err(bad("PROFILE_BEYOND_SCOPE", format!("{path}.organization"), g.action.name()));
             }
             if !g.fields.is_empty() && g.action != Action::Write {
                 return Err(bad("PROFILE_SCOPE", format!("{path}.fields"), g.action.name()));

@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn places_of_values_keys_and_tables() {
-        assert_eq!(locate(T, "roles[1].grants[0].territory"), Some((11, 45)));
+        assert_eq!(locate(T, "roles[1].grants[0].territory"), Some((11, 43)));
         assert_eq!(locate(T, "roles[0].grants[0].action"), Some((7, 14)));
         assert_eq!(locate(T, "profile.id"), Some((2, 6)));
         // A missing key points at the deepest part found.
