@@ -303,3 +303,36 @@ fn yamal_quarterly_monitoring_by_the_20th() {
     assert_eq!(r.due_date, Some(date("2026-10-20")));
     assert_eq!(r.scope, code("71171000000"));
 }
+
+/// RET-2 with ACC-6 (002 §21 and the request form): the regional operator moves a card to the
+/// archive on an organization's reasoned request only once its own undertaking is recorded;
+/// the request is logged.
+#[test]
+fn omsk_archive_on_request_needs_the_operators_undertaking_and_is_logged() {
+    let (reg, admin) = registry(OMSK_TOML, "regional_operator", "52000000000");
+    let kirov = pledged(&reg, &admin, "kirov", "curator", "52401364000");
+    let child = reg.register_child(&kirov, omsk_child("52401364000")).expect("child").id;
+    let request = kamkor_core::archive::ArchiveRequest {
+        reason: "Выбыл из образовательной организации".into(),
+        requested_by: "Директор БОУ «СОШ № 55»".into(),
+        document: "Заявка № 7 от 20.11.2026".into(),
+    };
+    let mut out = Vec::new();
+    let e = reg.archive_on_request(&admin, &child, request.clone(), &mut out).expect_err("no undertaking yet");
+    assert_eq!((e.code, e.reason.as_str()), (ErrorCode::AccessDenied, "UNDERTAKING_MISSING"));
+    assert!(reg.get_child(&kirov, &child).is_ok(), "nothing archived");
+    let me = reg.whoami(&admin).expect("who").id;
+    let u = kamkor_core::users::Undertaking {
+        reference: "ОБ-0".into(),
+        signed_on: date("2026-11-01"),
+        kept_by: "Министерство".into(),
+    };
+    reg.record_undertaking(&admin, &me, u).expect("own undertaking");
+    reg.archive_on_request(&admin, &child, request.clone(), &mut out).expect("archived");
+    assert!(!out.is_empty(), "an archive package was written");
+    assert_eq!(reg.get_child(&kirov, &child).expect_err("gone").code, ErrorCode::NotFound);
+    let log = reg.archive_requests(&admin).expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].request, request);
+    assert_eq!(log[0].child, child);
+}
