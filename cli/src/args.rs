@@ -108,7 +108,7 @@ pub struct PasswordArgs {
 /// `kamkor init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The profile: `kyrgyzstan` (built in) or a path to a profile TOML file.
+    /// The profile: a built-in one (`kyrgyzstan`, `omsk`, `yamal`) or a path to a profile TOML file.
     #[arg(long, default_value = "kyrgyzstan")]
     pub profile: String,
     /// Generate a new random master key into this file (mode 0600) and use it.
@@ -160,7 +160,7 @@ pub struct InitArgs {
 pub enum ProfileCmd {
     /// Validate a profile TOML file.
     Check {
-        /// The profile file.
+        /// The profile file, or the name of a built-in profile (`kyrgyzstan`, `omsk`, `yamal`).
         file: PathBuf,
     },
 }
