@@ -39,8 +39,14 @@ fn registry(store: Arc<dyn Store>) -> (Registry, kamkor_core::Session) {
         .collect::<Vec<_>>()
         .join("\n");
     let clock = Arc::new(ManualClock::new("2026-11-23T09:00:00Z".parse().expect("time")));
-    let reg = Registry::create(store, &profile, &Key::from_bytes([7; 32]), Env::seeded(clock, 1), user("admin", "administrator"))
-        .expect("create");
+    let reg = Registry::create(
+        store,
+        &profile,
+        &Key::from_bytes([7; 32]),
+        Env::seeded(clock, 1),
+        user("admin", "administrator"),
+    )
+    .expect("create");
     let admin = reg.login("admin", "correct horse battery").expect("login");
     reg.add_user(&admin, user("national", "specialist")).expect("user");
     let s = reg.login("national", "correct horse battery").expect("login");

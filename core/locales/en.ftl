@@ -168,3 +168,11 @@ household-head = Household { $household } must have exactly one head.
 household-rejected = Household { $household } is not imported because of the error on line { $row }.
 profile-unknown-code = "{ $code }" is not in the list "{ $vocabulary }": { $field }.
 profile-empty-rule = The screening rule "{ $code }" has no condition: { $field }.
+
+## Profiles of issue 8 (registers, competence, consent, undertakings)
+not-accepted-here = "{ $code }" is not accepted for "{ $context }": { $field }.
+outside-competence = The field is outside the competence of the role: { $field }.
+consent-required = These data are recorded only with the subject's consent, recorded first: { $field }.
+undertaking-missing = Access starts once the user's non-disclosure undertaking is recorded.
+role-level = The role "{ $code }" cannot be attached to a territory of this kind: { $field }.
+profile-beyond-scope = The right "{ $code }" reaches beyond the scope of its role (its levels or its organization): { $field }.

@@ -168,3 +168,11 @@ household-head = { $household } чарбасында так бир башчы б
 household-rejected = { $household } чарбасы { $row }-саптагы ката үчүн импорттолгон жок.
 profile-unknown-code = «{ $code }» «{ $vocabulary }» тизмесинде жок: { $field }.
 profile-empty-rule = «{ $code }» скрининг эрежесинин шарты жок: { $field }.
+
+## 8-маселенин профилдери (каттоолор, компетенция, макулдук, милдеттенмелер)
+not-accepted-here = «{ $code }» «{ $context }» үчүн кабыл алынбайт: { $field }.
+outside-competence = Талаа ролдун компетенциясынан тышкары: { $field }.
+consent-required = Бул маалыматтар адамдын макулдугу менен гана киргизилет, адегенде макулдукту киргизиңиз: { $field }.
+undertaking-missing = Жашырбоо милдеттенмеси катталгандан кийин гана кирүү башталат.
+role-level = «{ $code }» ролун мындай түрдөгү аймакка бекитүүгө болбойт: { $field }.
+profile-beyond-scope = «{ $code }» укугу ролдун чегинен (деңгээлдеринен же уюмунан) ашып кетет: { $field }.

@@ -168,3 +168,11 @@ household-head = В домохозяйстве { $household } должен бы�
 household-rejected = Домохозяйство { $household } не импортировано из-за ошибки в строке { $row }.
 profile-unknown-code = «{ $code }» нет в списке «{ $vocabulary }»: { $field }.
 profile-empty-rule = У правила скрининга «{ $code }» нет условий: { $field }.
+
+## Профили задачи 8 (учёты, компетенция, согласие, обязательства)
+not-accepted-here = «{ $code }» не принимается для «{ $context }»: { $field }.
+outside-competence = Поле вне компетенции роли: { $field }.
+consent-required = Эти сведения вносятся только с согласия лица, которое нужно внести прежде: { $field }.
+undertaking-missing = Доступ начнётся после регистрации обязательства о неразглашении.
+role-level = Роль «{ $code }» нельзя закрепить за территорией этого вида: { $field }.
+profile-beyond-scope = Право «{ $code }» выходит за пределы области роли (её уровней или организации): { $field }.

@@ -14,7 +14,7 @@ mod reports;
 mod setup;
 mod users;
 
-pub use setup::KYRGYZSTAN_PROFILE;
+pub use setup::{profile_text, KYRGYZSTAN_PROFILE};
 
 use crate::app::App;
 use crate::args::{Command, TerritoryCmd};
