@@ -5,6 +5,8 @@
 //! `cargo bench -p kamkor-core --features synth --bench import -- [MEMBERS] [memory|sled|both]`
 //! Prints rows/s per run; the Python figure comes from `bindings/python/bench/import_bench.py`.
 
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+
 use kamkor_core::import::{ImportOptions, Mapping, Mode};
 use kamkor_core::store::{MemoryStore, SledStore, Store};
 use kamkor_core::synth::Synth;
