@@ -14,7 +14,7 @@ use kamkor_core::model::FieldChange;
 use kamkor_core::registry::{LinkKind, NewLink};
 use kamkor_core::store::MemoryStore;
 use kamkor_core::sync::LinkSecret;
-use kamkor_core::{Clock, Env, Key, ManualClock, Provenance, Registry, Session, SubjectId};
+use kamkor_core::{Env, Key, ManualClock, Provenance, Registry, Session, SubjectId};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,7 +180,8 @@ fn fifty_devices_ten_thousand_changes_any_order() {
             &base.scopes[d],
         )
         .expect("device");
-        let s = dev.login(&format!("w{d:02}"), PASSWORD).expect("login");
+        let login = format!("w{d:02}");
+        let mut s = dev.login(&login, PASSWORD).expect("login");
         // The device's own villages: four of the centre's children, plus what it registers.
         let mut own: Vec<SubjectId> = (0..4).map(|i| base.children[(d * 4 + i) % CENTRE_CHILDREN]).collect();
         let mut seq = 0u64;
@@ -232,6 +233,8 @@ fn fifty_devices_ten_thousand_changes_any_order() {
                 bundles.push((d, b));
                 left_in_period = rng.gen_range(5..60);
                 clock.advance(Duration::hours(rng.gen_range(1..72)));
+                // A new working period: the worker signs in again (sessions last hours).
+                s = dev.login(&login, PASSWORD).expect("login");
             }
         }
     }
