@@ -159,6 +159,14 @@ fn changes_travel_once_whatever_is_resent() {
     let bundle = d.reg.export_changes(&d.session, &d.secret, 0, None).expect("export");
     let r = w.fx.reg.import_changes(&w.fx.admin, &bundle).expect("import");
     assert_eq!((r.applied, r.duplicates, r.acknowledged), (3, 0, 3));
+    // Audited per record, in the worker's name.
+    let worker_id = w.fx.reg.user_id_by_login(&w.fx.admin, "field1").expect("lookup").expect("id");
+    let log = w.fx.reg.audit_entries(&w.fx.admin, 0, 100_000).expect("audit");
+    let applied: Vec<_> = log.iter().filter(|e| e.action == "sync.apply").collect();
+    let targets: std::collections::BTreeSet<_> = applied.iter().filter_map(|e| e.target.clone()).collect();
+    assert_eq!(targets, [w.children[0].to_string(), new.to_string()].into_iter().collect());
+    assert!(applied.iter().all(|e| e.actor.as_deref() == Some(worker_id.as_str())));
+    assert!(log.iter().any(|e| e.action == "sync.import" && e.outcome == Outcome::Allowed));
     let c = w.fx.reg.get_child(&w.worker, &w.children[0]).expect("read");
     assert_eq!(c.record.housing.as_deref(), Some("flat 3"));
     let n = w.fx.reg.get_child(&w.worker, &new).expect("new child at the centre");

@@ -815,7 +815,25 @@ impl Registry {
                         report.erased,
                         report.conflicts.len()
                     ));
-                self.commit_synced(batch, facts, metas, vec![draft], &stats)?;
+                // One entry per record changed, in the name of the person who changed it.
+                let mut per_subject: BTreeMap<SubjectId, (String, BTreeMap<String, u32>)> = BTreeMap::new();
+                for f in &facts {
+                    let e = per_subject.entry(SubjectId(f.header.subject)).or_default();
+                    e.0 = f.header.author.clone();
+                    *e.1.entry(f.mark.origin.clone()).or_default() += 1;
+                }
+                let mut drafts = vec![draft];
+                for (id, (author, origins)) in per_subject {
+                    let detail: Vec<String> = origins.iter().map(|(o, n)| format!("{o}={n}")).collect();
+                    drafts.push(AuditDraft {
+                        actor: Some(author),
+                        action: "sync.apply".into(),
+                        target: Some(id.to_string()),
+                        outcome: Outcome::Allowed,
+                        detail: Some(format!("link={link_id} changes: {}", detail.join(","))),
+                    });
+                }
+                self.commit_synced(batch, facts, metas, drafts, &stats)?;
                 Ok(report)
             }
             Err(e) => Err(refuse(e)),
