@@ -198,8 +198,8 @@ fn main() {
     let publics: Vec<String> = secrets.iter().map(LinkSecret::public_key).collect();
     let base = centre(Arc::new(MemoryStore::new()), 1000, &publics, true);
     let mut bundles = Vec::new();
-    for d in 0..devices {
-        let secret = secrets[d].clone().complete(&base.enrolments[d], None);
+    for (d, secret) in secrets.iter().enumerate() {
+        let secret = secret.clone().complete(&base.enrolments[d], None);
         let clock = clock();
         let dev = Registry::create_device(
             Arc::new(MemoryStore::new()),

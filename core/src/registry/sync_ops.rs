@@ -952,7 +952,7 @@ impl Registry {
                     report.applied += 1;
                 }
                 FactBody::Changed { changes, .. } => {
-                    if !work.contains_key(&id) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = work.entry(id) {
                         let Some((_, bytes)) = self.state_header(&id)?.filter(|(h, _)| h.kind == SubjectKind::Child)
                         else {
                             // Erased here (or never known): the change is not revived.
@@ -970,19 +970,16 @@ impl Registry {
                             return Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED"));
                         };
                         let meta = self.catch_up(&id, &key, &mut batch)?;
-                        work.insert(
-                            id,
-                            Work {
-                                header,
-                                before: Some(record.clone()),
-                                record,
-                                family,
-                                stat,
-                                key,
-                                meta,
-                                touched: Vec::new(),
-                            },
-                        );
+                        slot.insert(Work {
+                            header,
+                            before: Some(record.clone()),
+                            record,
+                            family,
+                            stat,
+                            key,
+                            meta,
+                            touched: Vec::new(),
+                        });
                         order.push(id);
                     }
                     let Some(w) = work.get_mut(&id) else { continue };
