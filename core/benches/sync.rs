@@ -130,7 +130,7 @@ fn merge(kind: &str, bundles: &[Vec<u8>], publics: &[String]) {
         }
         _ => (None, Arc::new(MemoryStore::new())),
     };
-    let c = centre(store, 1000, publics, false);
+    let c = centre(store, 1000, publics, true);
     let t = Instant::now();
     let mut applied = 0;
     let mut conflicts = 0;
@@ -212,7 +212,8 @@ fn main() {
         let s = dev.login(&format!("w{d:02}"), "correct horse battery").expect("login");
         let prov = Provenance { source: "specialist".into(), received_on: date("2026-11-20"), reference: None };
         for _ in 0..200 {
-            clock.advance(Duration::seconds(rng.gen_range(1..600)));
+            // One working day: a session lasts it.
+            clock.advance(Duration::seconds(rng.gen_range(1..120)));
             let id = if rng.gen_bool(0.9) {
                 base.children[d * 20 + rng.gen_range(0..20)]
             } else {
