@@ -362,3 +362,27 @@ demo-p-category = Category "{ $from }" lifted; the child stays under "{ $to }".
 demo-p-competence = { $role } writes "{ $field }": { $result }.
 demo-p-quarterly = Quarterly statistics per district for { $quarter } due by { $date }.
 demo-p-exchange = Municipal bank for { $quarter }: upload by { $upload }, regional load by { $load }; monitoring results by { $monitoring }.
+
+# kamkor sync
+sync-keygen = Signing key made and kept in { $path }. Public key to enrol: { $key }
+sync-enrolled = Enrolled as { $link }; hand { $path } to the device once.
+sync-completed = Secret completed for link { $link } to registry { $peer }.
+sync-scope-written = Scope download written to { $path } ({ $bytes } bytes).
+sync-device-created = Device registry { $origin } created in { $path }.
+sync-exported = Changes written to { $path } ({ $bytes } bytes).
+sync-imported = Bundle from { $link }: { $applied } applied, { $duplicates } already here, { $conflicts } fields in conflict; acknowledged up to { $ack }.
+sync-no-conflicts = No open conflicts in your scope.
+sync-resolved = Conflict on { $field } of { $id } resolved; the record is now version { $version }.
+sync-revoked = Link { $link } revoked; its bundles are refused from now on.
+sync-col-child = Child
+sync-col-field = Field
+sync-col-value = Value
+sync-col-author = Author
+sync-col-time = Recorded
+sync-col-link = Link
+sync-col-territory = Territory
+sync-col-until = Until
+sync-col-ack = Acknowledged
+sync-col-state = State
+sync-state-active = active
+sync-state-revoked = revoked

@@ -362,3 +362,27 @@ demo-p-category = «{ $from }» категориясы алынды; бала «
 demo-p-competence = { $role } «{ $field }» киргизет: { $result }.
 demo-p-quarterly = { $quarter } үчүн райондор боюнча чейректик статистика — { $date } кечиктирбестен.
 demo-p-exchange = { $quarter } үчүн муниципалдык банк: жөнөтүү { $upload } чейин, аймактык банкка жүктөө { $load } чейин; мониторингдин жыйынтыгы { $monitoring } чейин.
+
+# kamkor sync
+sync-keygen = Кол тамга ачкычы түзүлүп, { $path } ичинде сакталды. Каттоо үчүн ачык ачкыч: { $key }
+sync-enrolled = { $link } болуп катталды; { $path } файлын түзмөккө бир жолу бериңиз.
+sync-completed = { $link } байланышынын { $peer } реестри менен сыры толукталды.
+sync-scope-written = Баштапкы жүктөө { $path } ичине жазылды ({ $bytes } байт).
+sync-device-created = { $origin } түзмөк реестри { $path } ичинде түзүлдү.
+sync-exported = Өзгөртүүлөр { $path } ичине жазылды ({ $bytes } байт).
+sync-imported = { $link } пакети: колдонулду { $applied }, мурунтан бар { $duplicates }, карама-каршы талаалар { $conflicts }; { $ack } чейин ырасталды.
+sync-no-conflicts = Сиздин ыйгарым укугуңузда ачык карама-каршылыктар жок.
+sync-resolved = { $id } жазуусунун { $field } талаасындагы карама-каршылык чечилди; азыр версиясы { $version }.
+sync-revoked = { $link } байланышы кайтарылды; анын пакеттери мындан ары кабыл алынбайт.
+sync-col-child = Бала
+sync-col-field = Талаа
+sync-col-value = Маани
+sync-col-author = Автор
+sync-col-time = Жазылган
+sync-col-link = Байланыш
+sync-col-territory = Аймак
+sync-col-until = Чейин
+sync-col-ack = Ырасталды
+sync-col-state = Абалы
+sync-state-active = иштейт
+sync-state-revoked = кайтарылган

@@ -362,3 +362,27 @@ demo-p-category = Категория «{ $from }» снята; ребёнок о
 demo-p-competence = { $role } вносит «{ $field }»: { $result }.
 demo-p-quarterly = Квартальные статистические сведения по районам за { $quarter } — не позднее { $date }.
 demo-p-exchange = Муниципальный банк за { $quarter }: выгрузка до { $upload }, загрузка в региональный банк до { $load }; результаты мониторинга до { $monitoring }.
+
+# kamkor sync
+sync-keygen = Ключ подписи создан и сохранён в { $path }. Открытый ключ для регистрации: { $key }
+sync-enrolled = Зарегистрировано как { $link }; передайте { $path } устройству один раз.
+sync-completed = Секрет дополнен для связи { $link } с реестром { $peer }.
+sync-scope-written = Начальная выгрузка записана в { $path } ({ $bytes } байт).
+sync-device-created = Реестр устройства { $origin } создан в { $path }.
+sync-exported = Изменения записаны в { $path } ({ $bytes } байт).
+sync-imported = Пакет от { $link }: применено { $applied }, уже было { $duplicates }, полей в конфликте { $conflicts }; подтверждено до { $ack }.
+sync-no-conflicts = В ваших полномочиях нет открытых конфликтов.
+sync-resolved = Конфликт по полю { $field } записи { $id } разрешён; теперь версия { $version }.
+sync-revoked = Связь { $link } отозвана; её пакеты больше не принимаются.
+sync-col-child = Ребёнок
+sync-col-field = Поле
+sync-col-value = Значение
+sync-col-author = Автор
+sync-col-time = Записано
+sync-col-link = Связь
+sync-col-territory = Территория
+sync-col-until = До
+sync-col-ack = Подтверждено
+sync-col-state = Состояние
+sync-state-active = действует
+sync-state-revoked = отозвана

@@ -93,6 +93,9 @@ pub enum Command {
     /// Archive packages: archiving on request, the request log, reading a package.
     #[command(subcommand)]
     Archive(ArchiveCmd),
+    /// Offline devices and sync: enrol, scope downloads, change bundles, the conflict queue.
+    #[command(subcommand)]
+    Sync(crate::commands::sync::SyncCmd),
     /// Build a demonstration registry with synthetic data and show the access rules at work.
     Demo(DemoArgs),
     /// Bulk import of children (CSV, XLSX, JSON Lines) under a mapping, or of the household book.

@@ -25,6 +25,7 @@ pub mod report;
 pub mod stats;
 pub mod store;
 pub mod suppress;
+pub mod sync;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod territory;

@@ -19,6 +19,7 @@ mod reports;
 mod retention;
 mod sessions;
 mod stats_ops;
+mod sync_ops;
 mod users_ops;
 
 pub use audit_ops::{AuditReport, DeniedAttempt};
@@ -33,6 +34,7 @@ pub use print::Certificate;
 pub use reports::{ReportKind, ReportRequest};
 pub use retention::{RequestLogEntry, RetentionCandidate, RetentionPlan, RetentionReport};
 pub use sessions::{ExternalPrincipal, Session};
+pub use sync_ops::{Conflict, ImportReport, LinkInfo, LinkKind, NewLink, Proposal};
 
 use crate::access::{self, DenyReason, Principal, Target};
 use crate::audit::{self, AuditEntry, Outcome};
