@@ -35,6 +35,7 @@ init-done = Registry created in { $path } with the profile "{ $profile }".
 init-key-file = The master key is in { $path }: keep it safe; without it the registry cannot be opened.
 init-next = Next: kamkor login --user { $login }
 profile-ok = Profile OK: { $name } ({ $id }, version { $version }); { $roles } roles, { $vocabularies } vocabularies with { $terms } terms, { $territories } territories.
+profile-error-at = Error in { $file } at line { $line }, column { $column }:
 backup-done = Backup written to { $path }: { $records } records, { $bytes } bytes.
 restore-done = Registry restored into { $path }: { $records } records (SHA-256 { $sha }).
 restore-next = Sessions are not restored: sign in again with "kamkor login".
@@ -167,6 +168,7 @@ history-family-registered = family registered
 history-changed = circumstances changed
 history-linked = linked to family { $family }
 history-case = case: { $event }
+history-screened = flagged by screening: { $rules }
 history-unlinked = removed from the family
 history-source = Source: { $source }, received on { $date }
 
@@ -330,3 +332,57 @@ demo-sample-case = A case in full, as { $login } sees it:
 demo-check-illegal-transition = Approves plans of a case that is not at the planning stage
 demo-check-specialist-approves = Gives the territorial division's consent to suspension
 col-due-count = Due
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): { $rows } rows, { $accepted } accepted, { $created } children and { $families } families created, { $unchanged } unchanged, { $rejected } rejected, { $review } for review, { $signals } signals.
+import-nothing-written = Nothing written. { $file } ({ $encoding }): { $rows } rows, { $accepted } would be accepted, { $rejected } rejected, { $review } for review, { $signals } signals.
+import-more-rejected = … and { $count } more rejected rows (all of them are in the rejects file).
+import-file-written = Written: { $path }
+signals-none = No open signals in your scope.
+col-line = Line
+col-field = Field
+col-rule = Rule
+import-source = Give either --mapping FILE or --household-book.
+import-mode = Unknown mode "{ $value }": use validate, all-or-nothing or row-by-row.
+import-encoding = Unknown encoding "{ $value }": use auto, utf-8 or cp1251.
+import-rows-rejected = { $count } rows were rejected.
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = Kamkor demo of the profile "{ $profile }": synthetic people, an in-memory registry.
+demo-p-refused = Refused as expected: { $what } ({ $reason }).
+demo-p-undertaking-recorded = Non-disclosure undertakings recorded for { $count } users: their access starts.
+demo-p-registered = Child registered: { $name }.
+demo-p-opened = On the register "{ $register }" under "{ $category }" ({ $document }); next due: { $due }.
+demo-p-programme = Interagency programme: { $decisions } decisions (approve, extend, change, end), { $contributions } contributions (planned measure, result, proposal).
+demo-p-scope = { $role } reads the card: { $result }.
+demo-p-allowed = allowed
+demo-p-denied = refused ({ $reason })
+demo-p-state = The case is now "{ $state }" (ground: { $ground }).
+demo-p-category = Category "{ $from }" lifted; the child stays under "{ $to }".
+demo-p-competence = { $role } writes "{ $field }": { $result }.
+demo-p-quarterly = Quarterly statistics per district for { $quarter } due by { $date }.
+demo-p-exchange = Municipal bank for { $quarter }: upload by { $upload }, regional load by { $load }; monitoring results by { $monitoring }.
+
+# kamkor sync
+sync-keygen = Signing key made and kept in { $path }. Public key to enrol: { $key }
+sync-enrolled = Enrolled as { $link }; hand { $path } to the device once.
+sync-completed = Secret completed for link { $link } to registry { $peer }.
+sync-scope-written = Scope download written to { $path } ({ $bytes } bytes).
+sync-device-created = Device registry { $origin } created in { $path }.
+sync-exported = Changes written to { $path } ({ $bytes } bytes).
+sync-imported = Bundle from { $link }: { $applied } applied, { $duplicates } already here, { $conflicts } fields in conflict; acknowledged up to { $ack }.
+sync-no-conflicts = No open conflicts in your scope.
+sync-resolved = Conflict on { $field } of { $id } resolved; the record is now version { $version }.
+sync-revoked = Link { $link } revoked; its bundles are refused from now on.
+sync-col-child = Child
+sync-col-field = Field
+sync-col-value = Value
+sync-col-author = Author
+sync-col-time = Recorded
+sync-col-link = Link
+sync-col-territory = Territory
+sync-col-until = Until
+sync-col-ack = Acknowledged
+sync-col-state = State
+sync-state-active = active
+sync-state-revoked = revoked

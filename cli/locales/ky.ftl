@@ -35,6 +35,7 @@ init-done = Реестр { $path } ичинде «{ $profile }» профили 
 init-key-file = Башкы ачкыч { $path } ичинде: аны ишенимдүү сактаңыз; ансыз реестр ачылбайт.
 init-next = Андан ары: kamkor login --user { $login }
 profile-ok = Профиль туура: { $name } ({ $id }, версия { $version }); ролдор: { $roles }, маалымдамалар: { $vocabularies }, терминдер: { $terms }, аймактар: { $territories }.
+profile-error-at = { $file } ичинде ката: { $line }-сап, { $column }-мамыча:
 backup-done = Камдык көчүрмө { $path } файлына жазылды: { $records } жазуу, { $bytes } байт.
 restore-done = Реестр { $path } ичине калыбына келтирилди: { $records } жазуу (SHA-256 { $sha }).
 restore-next = Сеанстар калыбына келтирилбейт: «kamkor login» менен кайра кириңиз.
@@ -167,6 +168,7 @@ history-family-registered = үй-бүлө катталды
 history-changed = жагдайлар өзгөрдү
 history-linked = { $family } үй-бүлөсүнө байланыштырылды
 history-case = иш: { $event }
+history-screened = скрининг менен аныкталды: { $rules }
 history-unlinked = үй-бүлөдөн чыгарылды
 history-source = Булагы: { $source }, алынган күнү { $date }
 
@@ -330,3 +332,57 @@ demo-sample-case = Иш толугу менен, { $login } көргөндөй:
 demo-check-illegal-transition = Пландоо этабында эмес иштин пландарын бекитет
 demo-check-specialist-approves = Токтотууга аймактык бөлүмдүн макулдугун берет
 col-due-count = Мөөнөттөр
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): { $rows } сап, { $accepted } кабыл алынды, { $created } бала жана { $families } үй-бүлө түзүлдү, { $unchanged } өзгөрүүсүз, { $rejected } четке кагылды, { $review } текшерүүгө, { $signals } сигнал.
+import-nothing-written = Эч нерсе жазылган жок. { $file } ({ $encoding }): { $rows } сап, { $accepted } кабыл алынмак, { $rejected } четке кагылды, { $review } текшерүүгө, { $signals } сигнал.
+import-more-rejected = … жана дагы { $count } четке кагылган сап (баары четке кагылгандар файлында).
+import-file-written = Файл жазылды: { $path }
+signals-none = Сиздин аймагыңызда ачык сигналдар жок.
+col-line = Сап
+col-field = Талаа
+col-rule = Эреже
+import-source = --mapping ФАЙЛ же --household-book көрсөтүңүз.
+import-mode = Белгисиз режим «{ $value }»: validate, all-or-nothing же row-by-row.
+import-encoding = Белгисиз коддоо «{ $value }»: auto, utf-8 же cp1251.
+import-rows-rejected = Четке кагылган саптар: { $count }.
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = «{ $profile }» профили үчүн Kamkor көрсөтмөсү: ойдон чыгарылган адамдар, эс тутумдагы реестр.
+demo-p-refused = Күтүлгөндөй баш тартылды: { $what } ({ $reason }).
+demo-p-undertaking-recorded = { $count } колдонуучу үчүн жашырбоо милдеттенмелери катталды: алардын кирүүсү башталды.
+demo-p-registered = Бала катталды: { $name }.
+demo-p-opened = «{ $register }» каттоосунда «{ $category }» категориясы боюнча ({ $document }); кийинки мөөнөт: { $due }.
+demo-p-programme = Ведомстволор аралык программа: чечимдер { $decisions } (бекитүү, узартуу, өзгөртүү, токтотуу), катышуучулардын жазуулары { $contributions } (иш-чара, натыйжа, сунуш).
+demo-p-scope = { $role } картаны ачат: { $result }.
+demo-p-allowed = уруксат берилди
+demo-p-denied = баш тартылды ({ $reason })
+demo-p-state = Иш азыр «{ $state }» (негиз: { $ground }).
+demo-p-category = «{ $from }» категориясы алынды; бала «{ $to }» категориясында калат.
+demo-p-competence = { $role } «{ $field }» киргизет: { $result }.
+demo-p-quarterly = { $quarter } үчүн райондор боюнча чейректик статистика — { $date } кечиктирбестен.
+demo-p-exchange = { $quarter } үчүн муниципалдык банк: жөнөтүү { $upload } чейин, аймактык банкка жүктөө { $load } чейин; мониторингдин жыйынтыгы { $monitoring } чейин.
+
+# kamkor sync
+sync-keygen = Кол тамга ачкычы түзүлүп, { $path } ичинде сакталды. Каттоо үчүн ачык ачкыч: { $key }
+sync-enrolled = { $link } болуп катталды; { $path } файлын түзмөккө бир жолу бериңиз.
+sync-completed = { $link } байланышынын { $peer } реестри менен сыры толукталды.
+sync-scope-written = Баштапкы жүктөө { $path } ичине жазылды ({ $bytes } байт).
+sync-device-created = { $origin } түзмөк реестри { $path } ичинде түзүлдү.
+sync-exported = Өзгөртүүлөр { $path } ичине жазылды ({ $bytes } байт).
+sync-imported = { $link } пакети: колдонулду { $applied }, мурунтан бар { $duplicates }, карама-каршы талаалар { $conflicts }; { $ack } чейин ырасталды.
+sync-no-conflicts = Сиздин ыйгарым укугуңузда ачык карама-каршылыктар жок.
+sync-resolved = { $id } жазуусунун { $field } талаасындагы карама-каршылык чечилди; азыр версиясы { $version }.
+sync-revoked = { $link } байланышы кайтарылды; анын пакеттери мындан ары кабыл алынбайт.
+sync-col-child = Бала
+sync-col-field = Талаа
+sync-col-value = Маани
+sync-col-author = Автор
+sync-col-time = Жазылган
+sync-col-link = Байланыш
+sync-col-territory = Аймак
+sync-col-until = Чейин
+sync-col-ack = Ырасталды
+sync-col-state = Абалы
+sync-state-active = иштейт
+sync-state-revoked = кайтарылган

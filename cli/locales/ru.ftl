@@ -35,6 +35,7 @@ init-done = Реестр создан в { $path } с профилем «{ $prof
 init-key-file = Мастер-ключ находится в { $path }: храните его надёжно; без него реестр не открыть.
 init-next = Далее: kamkor login --user { $login }
 profile-ok = Профиль в порядке: { $name } ({ $id }, версия { $version }); ролей: { $roles }, справочников: { $vocabularies }, терминов: { $terms }, территорий: { $territories }.
+profile-error-at = Ошибка в { $file }: строка { $line }, столбец { $column }:
 backup-done = Резервная копия записана в { $path }: записей { $records }, байт { $bytes }.
 restore-done = Реестр восстановлен в { $path }: записей { $records } (SHA-256 { $sha }).
 restore-next = Сеансы не восстанавливаются: войдите заново командой «kamkor login».
@@ -167,6 +168,7 @@ history-family-registered = семья зарегистрирована
 history-changed = изменение обстоятельств
 history-linked = привязан к семье { $family }
 history-case = дело: { $event }
+history-screened = выявлен скринингом: { $rules }
 history-unlinked = исключён из семьи
 history-source = Источник: { $source }, получено { $date }
 
@@ -330,3 +332,57 @@ demo-sample-case = Случай целиком, как его видит { $logi
 demo-check-illegal-transition = Утверждает планы случая, который не на этапе планирования
 demo-check-specialist-approves = Даёт согласие территориального подразделения на приостановление
 col-due-count = Сроки
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): строк { $rows }, принято { $accepted }, создано детей { $created } и семей { $families }, без изменений { $unchanged }, отклонено { $rejected }, на проверку { $review }, сигналов { $signals }.
+import-nothing-written = Ничего не записано. { $file } ({ $encoding }): строк { $rows }, было бы принято { $accepted }, отклонено { $rejected }, на проверку { $review }, сигналов { $signals }.
+import-more-rejected = … и ещё { $count } отклонённых строк (все они в файле отклонённых).
+import-file-written = Записан файл: { $path }
+signals-none = В вашей области нет открытых сигналов.
+col-line = Строка
+col-field = Поле
+col-rule = Правило
+import-source = Укажите либо --mapping ФАЙЛ, либо --household-book.
+import-mode = Неизвестный режим «{ $value }»: validate, all-or-nothing или row-by-row.
+import-encoding = Неизвестная кодировка «{ $value }»: auto, utf-8 или cp1251.
+import-rows-rejected = Отклонено строк: { $count }.
+
+## kamkor demo --profile omsk|yamal
+demo-profile-title = Демонстрация Kamkor для профиля «{ $profile }»: вымышленные люди, реестр в памяти.
+demo-p-refused = Отказ, как и ожидалось: { $what } ({ $reason }).
+demo-p-undertaking-recorded = Обязательства о неразглашении зарегистрированы для { $count } пользователей: их доступ начался.
+demo-p-registered = Ребёнок зарегистрирован: { $name }.
+demo-p-opened = На учёте «{ $register }» по категории «{ $category }» ({ $document }); далее: { $due }.
+demo-p-programme = Межведомственная программа: решений { $decisions } (утверждение, продление, изменение, прекращение), записей участников { $contributions } (мероприятие, результат, предложение).
+demo-p-scope = { $role } открывает карту: { $result }.
+demo-p-allowed = разрешено
+demo-p-denied = отказ ({ $reason })
+demo-p-state = Случай теперь «{ $state }» (основание: { $ground }).
+demo-p-category = Категория «{ $from }» снята; ребёнок остаётся в категории «{ $to }».
+demo-p-competence = { $role } вносит «{ $field }»: { $result }.
+demo-p-quarterly = Квартальные статистические сведения по районам за { $quarter } — не позднее { $date }.
+demo-p-exchange = Муниципальный банк за { $quarter }: выгрузка до { $upload }, загрузка в региональный банк до { $load }; результаты мониторинга до { $monitoring }.
+
+# kamkor sync
+sync-keygen = Ключ подписи создан и сохранён в { $path }. Открытый ключ для регистрации: { $key }
+sync-enrolled = Зарегистрировано как { $link }; передайте { $path } устройству один раз.
+sync-completed = Секрет дополнен для связи { $link } с реестром { $peer }.
+sync-scope-written = Начальная выгрузка записана в { $path } ({ $bytes } байт).
+sync-device-created = Реестр устройства { $origin } создан в { $path }.
+sync-exported = Изменения записаны в { $path } ({ $bytes } байт).
+sync-imported = Пакет от { $link }: применено { $applied }, уже было { $duplicates }, полей в конфликте { $conflicts }; подтверждено до { $ack }.
+sync-no-conflicts = В ваших полномочиях нет открытых конфликтов.
+sync-resolved = Конфликт по полю { $field } записи { $id } разрешён; теперь версия { $version }.
+sync-revoked = Связь { $link } отозвана; её пакеты больше не принимаются.
+sync-col-child = Ребёнок
+sync-col-field = Поле
+sync-col-value = Значение
+sync-col-author = Автор
+sync-col-time = Записано
+sync-col-link = Связь
+sync-col-territory = Территория
+sync-col-until = До
+sync-col-ack = Подтверждено
+sync-col-state = Состояние
+sync-state-active = действует
+sync-state-revoked = отозвана

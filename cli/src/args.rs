@@ -93,8 +93,34 @@ pub enum Command {
     /// Archive packages: archiving on request, the request log, reading a package.
     #[command(subcommand)]
     Archive(ArchiveCmd),
+    /// Offline devices and sync: enrol, scope downloads, change bundles, the conflict queue.
+    #[command(subcommand)]
+    Sync(crate::commands::sync::SyncCmd),
     /// Build a demonstration registry with synthetic data and show the access rules at work.
     Demo(DemoArgs),
+    /// Bulk import of children (CSV, XLSX, JSON Lines) under a mapping, or of the household book.
+    Import(ImportArgs),
+    /// Children flagged by household screening, with no case opened yet.
+    Signals,
+}
+
+/// `kamkor import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The source file (.csv, .xlsx, .jsonl).
+    pub file: PathBuf,
+    /// The mapping (TOML): source columns to fields, value maps, date formats.
+    #[arg(long, conflicts_with = "household_book")]
+    pub mapping: Option<PathBuf>,
+    /// The file is a Sanarip aimak household book export (families, minors, screening).
+    #[arg(long)]
+    pub household_book: bool,
+    /// validate (a dry run), all-or-nothing, or row-by-row.
+    #[arg(long, default_value = "all-or-nothing")]
+    pub mode: String,
+    /// Text encoding: auto (UTF-8, else cp1251), utf-8 or cp1251.
+    #[arg(long)]
+    pub encoding: Option<String>,
 }
 
 /// Where a password comes from: `--password-stdin`, env `KAMKOR_PASSWORD`, or a hidden prompt.
@@ -108,7 +134,7 @@ pub struct PasswordArgs {
 /// `kamkor init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The profile: `kyrgyzstan` (built in) or a path to a profile TOML file.
+    /// The profile: a built-in one (`kyrgyzstan`, `omsk`, `yamal`) or a path to a profile TOML file.
     #[arg(long, default_value = "kyrgyzstan")]
     pub profile: String,
     /// Generate a new random master key into this file (mode 0600) and use it.
@@ -160,7 +186,7 @@ pub struct InitArgs {
 pub enum ProfileCmd {
     /// Validate a profile TOML file.
     Check {
-        /// The profile file.
+        /// The profile file, or the name of a built-in profile (`kyrgyzstan`, `omsk`, `yamal`).
         file: PathBuf,
     },
 }
@@ -422,6 +448,10 @@ pub struct DemoArgs {
     /// Wipe an existing demo in the directory and build it anew.
     #[arg(long)]
     pub fresh: bool,
+    /// The profile to show: `kyrgyzstan` (the full demo in --dir), `omsk` or `yamal` (their
+    /// flows on an in-memory registry).
+    #[arg(long, default_value = "kyrgyzstan")]
+    pub profile: String,
 }
 
 /// An environment variable, unless unset or blank.

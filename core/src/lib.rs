@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod facts;
 pub mod i18n;
+pub mod import;
 pub mod model;
 pub mod names;
 pub mod pin;
@@ -24,6 +25,7 @@ pub mod report;
 pub mod stats;
 pub mod store;
 pub mod suppress;
+pub mod sync;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod territory;

@@ -7,13 +7,15 @@ mod children;
 mod classifier;
 mod dataset;
 mod families;
+mod import;
 mod print;
 mod render;
 mod reports;
 mod setup;
+pub mod sync;
 mod users;
 
-pub use setup::KYRGYZSTAN_PROFILE;
+pub use setup::{profile_text, KYRGYZSTAN_PROFILE};
 
 use crate::app::App;
 use crate::args::{Command, TerritoryCmd};
@@ -30,10 +32,13 @@ pub fn run(app: &App, command: Command) -> CliResult {
         Command::Profile(c) => setup::profile(app, c),
         Command::Territory(TerritoryCmd::List { under, profile }) => setup::territory(app, under, profile),
         Command::Territory(TerritoryCmd::Load(a)) => classifier::load(app, a),
+        Command::Import(a) => import::run(app, a),
+        Command::Signals => import::signals(app),
         Command::Report(c) => reports::run(app, c),
         Command::Dataset(a) => dataset::run(app, a),
         Command::Retention(c) => archive::retention(app, c),
         Command::Archive(c) => archive::run(app, c),
+        Command::Sync(c) => sync::run(app, c),
         Command::Backup { file } => setup::backup(app, &file),
         Command::Restore { file } => setup::restore(app, &file),
         Command::Login(a) => users::login(app, a),
