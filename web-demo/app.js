@@ -523,8 +523,10 @@ function plansBox(c) {
           h('td', {}, L(pm.title)), h('td', {}, ...reason), h('td', {}, agencyLabel(pm.agency)),
           h('td', {}, tr('dueWorkingDays', { n: pm.due_working_days, date: fmtDate(m.due) }), overdue ? h('span', { class: 'tag overdue' }, tr('overdue')) : ''),
           h('td', {}, h('span', { class: `status status-${m.status}` }, tr(statusKey[m.status]))),
-          h('td', {}, m.status === 'done' || m.status === 'cancelled' ? '' : h('button', { class: 'small', 'data-done': pm.id, onclick: () => act(() => S.reg.updateMeasure(S.session, c.id, pm.id, { status: 'done' }), 'done') }, tr('markDone'))));
-      }))))));
+          h('td', {}, m.status === 'done' || m.status === 'cancelled' ? (m.result ?? '') : h('div', { class: 'mark' },
+            h('input', { 'aria-label': `${tr('result')}: ${L(pm.title)}`, placeholder: tr('result'), 'data-result': pm.id, value: S.draft[`result_${pm.id}`] ?? '', oninput: (e) => { S.draft[`result_${pm.id}`] = e.target.value; } }),
+            h('button', { class: 'small', 'data-done': pm.id, onclick: () => act(() => S.reg.updateMeasure(S.session, c.id, pm.id, { status: 'done', result: S.draft[`result_${pm.id}`]?.trim() || null }), 'done') }, tr('markDone')))));
+      })))));
   }
   return box;
 }

@@ -5,8 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -20,23 +19,21 @@ mkdirSync(shots, { recursive: true });
 let server;
 let browser;
 let base;
-let profileDir;
 
 before(async () => {
   server = await serve(0);
   base = `http://127.0.0.1:${server.address().port}/`;
-  profileDir = mkdtempSync(join(tmpdir(), 'kamkor-chromium-'));
+  // Playwright gives every launch a fresh, temporary --user-data-dir itself.
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profileDir}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 });
 
 after(async () => {
   await browser?.close();
   server?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 const DESKTOP = { viewport: { width: 1280, height: 900 } };
@@ -163,8 +160,13 @@ describe('field worker (desktop, Russian)', () => {
     const first = p.locator('[data-test=plan-child] [data-done]').first();
     const id = await first.getAttribute('data-done');
     await first.click();
+    const err = p.locator('[data-test=error]');
+    await err.waitFor();
+    assert.equal(await err.getAttribute('data-reason'), 'REQUIRED', 'done needs a result');
+    await p.fill(`[data-result="${id}"]`, 'Потребности проверены, помощь назначена');
+    await p.click(`[data-done="${id}"]`);
     await p.locator(`[data-measure="${id}"] .status-done`).waitFor();
-    assert.match(await text(p, `[data-measure="${id}"]`), /выполнено/);
+    assert.match(await text(p, `[data-measure="${id}"]`), /выполнено[\s\S]*Потребности проверены/);
   });
 
   test('the due list shows overdue items first with their reasons', async () => {
