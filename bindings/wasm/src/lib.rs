@@ -60,7 +60,8 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error
 
 /// Writes a core value as a plain JS object (its JSON form).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    let text = serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::Storage, "BAD_VALUE").arg("detail", e))?;
+    let text =
+        serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::Storage, "BAD_VALUE").arg("detail", e))?;
     js_sys::JSON::parse(&text).map_err(|_| Error::new(ErrorCode::Storage, "BAD_VALUE").arg("detail", "JSON.parse"))
 }
 
@@ -93,9 +94,8 @@ fn js_error(e: &Error, lang: Lang) -> JsValue {
 fn parse_lang(lang: Option<String>, default: Lang) -> Result<Lang, Error> {
     match lang {
         None => Ok(default),
-        Some(l) => Lang::parse(&l).ok_or_else(|| {
-            Error::validation("UNKNOWN_CODE", "lang").arg("code", l).arg("vocabulary", "ru, ky, en")
-        }),
+        Some(l) => Lang::parse(&l)
+            .ok_or_else(|| Error::validation("UNKNOWN_CODE", "lang").arg("code", l).arg("vocabulary", "ru, ky, en")),
     }
 }
 
@@ -338,7 +338,11 @@ impl WasmRegistry {
     }
     /// Adds a user (needs `manage_users`).
     #[wasm_bindgen(js_name = addUser, unchecked_return_type = "UserInfo")]
-    pub fn add_user(&self, session: &Session, #[wasm_bindgen(unchecked_param_type = "NewUser")] user: JsValue) -> JsResult {
+    pub fn add_user(
+        &self,
+        session: &Session,
+        #[wasm_bindgen(unchecked_param_type = "NewUser")] user: JsValue,
+    ) -> JsResult {
         let user = self.arg(&user, "user")?;
         self.ok(self.reg.add_user(&session.inner, user))
     }
@@ -393,7 +397,11 @@ impl WasmRegistry {
     }
     /// Name search (folded across scripts).
     #[wasm_bindgen(unchecked_return_type = "Match[]")]
-    pub fn search(&self, session: &Session, #[wasm_bindgen(unchecked_param_type = "SearchQuery")] query: JsValue) -> JsResult {
+    pub fn search(
+        &self,
+        session: &Session,
+        #[wasm_bindgen(unchecked_param_type = "SearchQuery")] query: JsValue,
+    ) -> JsResult {
         let query = self.arg(&query, "query")?;
         self.ok(self.reg.search(&session.inner, &query))
     }
@@ -493,7 +501,11 @@ impl WasmRegistry {
 
     /// Opens a case for a child (a signal or an identification, with its basis document).
     #[wasm_bindgen(js_name = openCase, unchecked_return_type = "CaseView")]
-    pub fn open_case(&self, session: &Session, #[wasm_bindgen(unchecked_param_type = "OpenCase")] request: JsValue) -> JsResult {
+    pub fn open_case(
+        &self,
+        session: &Session,
+        #[wasm_bindgen(unchecked_param_type = "OpenCase")] request: JsValue,
+    ) -> JsResult {
         let request = self.arg(&request, "request")?;
         self.ok(self.reg.open_case(&session.inner, request))
     }
@@ -541,7 +553,12 @@ impl WasmRegistry {
     }
     /// Records a monitoring visit.
     #[wasm_bindgen(js_name = recordVisit, unchecked_return_type = "CaseView")]
-    pub fn record_visit(&self, session: &Session, id: String, #[wasm_bindgen(unchecked_param_type = "Visit")] visit: JsValue) -> JsResult {
+    pub fn record_visit(
+        &self,
+        session: &Session,
+        id: String,
+        #[wasm_bindgen(unchecked_param_type = "Visit")] visit: JsValue,
+    ) -> JsResult {
         let id = self.id(&id, "id")?;
         let visit = self.arg(&visit, "visit")?;
         self.ok(self.reg.record_visit(&session.inner, &id, visit))
@@ -640,7 +657,11 @@ impl WasmRegistry {
 
     /// What is due (stages, measures, visits) in the reader's scope, overdue first.
     #[wasm_bindgen(unchecked_return_type = "DueItem[]")]
-    pub fn due(&self, session: &Session, #[wasm_bindgen(unchecked_param_type = "DueQuery | undefined")] query: JsValue) -> JsResult {
+    pub fn due(
+        &self,
+        session: &Session,
+        #[wasm_bindgen(unchecked_param_type = "DueQuery | undefined")] query: JsValue,
+    ) -> JsResult {
         let query: Option<DueQuery> = self.arg(&query, "query")?;
         self.ok(self.reg.due(&session.inner, &query.unwrap_or_default()))
     }
@@ -649,7 +670,11 @@ impl WasmRegistry {
 
     /// A statutory report within the reader's scope.
     #[wasm_bindgen(unchecked_return_type = "Report")]
-    pub fn report(&self, session: &Session, #[wasm_bindgen(unchecked_param_type = "ReportRequest")] request: JsValue) -> JsResult {
+    pub fn report(
+        &self,
+        session: &Session,
+        #[wasm_bindgen(unchecked_param_type = "ReportRequest")] request: JsValue,
+    ) -> JsResult {
         let request: ReportRequest = self.arg(&request, "request")?;
         self.ok(self.reg.report(&session.inner, &request))
     }

@@ -398,11 +398,11 @@ mod tests {
             };
             expected.push_str(&format!("pub(super) static {name}: Face = Face {{\n"));
             expected.push_str(&format!("    upem: {},\n", face.units_per_em()));
-            expected.push_str(&format!("    missing: {},\n", face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0)));
+            expected
+                .push_str(&format!("    missing: {},\n", face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0)));
             expected.push_str("    ranges: &[\n");
             for (lo, hi) in widths::RANGES {
-                let v: Vec<String> =
-                    (*lo..=*hi).map(|u| char::from_u32(u).map_or(0, adv).to_string()).collect();
+                let v: Vec<String> = (*lo..=*hi).map(|u| char::from_u32(u).map_or(0, adv).to_string()).collect();
                 expected.push_str(&format!("        ({lo:#06x}, &[{}]),\n", v.join(", ")));
             }
             expected.push_str("    ],\n};\n");
@@ -411,13 +411,18 @@ mod tests {
         let mut truth = Vec::new();
         for (face, bold) in [(&widths::REGULAR, false), (&widths::BOLD, true)] {
             let font = metrics(bold).expect("font");
-            current.push((face.upem, face.missing, face.ranges.iter().map(|(lo, v)| (*lo, v.to_vec())).collect::<Vec<_>>()));
+            current.push((
+                face.upem,
+                face.missing,
+                face.ranges.iter().map(|(lo, v)| (*lo, v.to_vec())).collect::<Vec<_>>(),
+            ));
             let ranges = widths::RANGES
                 .iter()
                 .map(|(lo, hi)| {
                     let v = (*lo..=*hi)
                         .map(|u| {
-                            let g = char::from_u32(u).and_then(|c| font.glyph_index(c)).unwrap_or(ttf_parser::GlyphId(0));
+                            let g =
+                                char::from_u32(u).and_then(|c| font.glyph_index(c)).unwrap_or(ttf_parser::GlyphId(0));
                             font.glyph_hor_advance(g).unwrap_or(0)
                         })
                         .collect::<Vec<u16>>();
@@ -427,7 +432,8 @@ mod tests {
             truth.push((font.units_per_em(), font.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0), ranges));
         }
         assert!(current == truth, "widths.rs is stale; its tables should be:\n{expected}");
-        for s in ["Кара-Кулжинский район", "Ysyk-Köl oblast — 12 345…", "Үй-бүлө ң ө ү №5"] {
+        for s in ["Кара-Кулжинский район", "Ysyk-Köl oblast — 12 345…", "Үй-бүлө ң ө ү №5"]
+        {
             for bold in [false, true] {
                 assert_eq!(widths::text_width_of(s, 12.0, bold), text_width_of(s, 12.0, bold), "{s}");
             }
