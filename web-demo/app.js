@@ -418,7 +418,7 @@ function caseCard(c) {
   const card = h('div', { class: 'card', 'data-test': 'case', 'data-state': k.state });
   card.append(h('h2', {}, `${tr('caseTitle')}: ${openingLabel(k.opening)}`),
     h('p', {}, h('span', { class: 'badge' }, stateLabel(k.state)), ' ', h('span', { class: 'muted' }, `${tr('since')} ${fmtDate(k.state_since)}`),
-      k.assessment?.risk ? h('span', { class: `risk risk-${k.assessment.risk}` }, ` ${tr('risk')}: ${term('severity', k.assessment.risk) || k.assessment.risk}`) : ''));
+      k.assessment?.risk ? h('span', { class: `risk risk-${k.assessment.risk}`, 'data-test': 'risk' }, ` ${tr('risk')}: ${tr(`severity_${k.assessment.risk}`)}`) : ''));
   if (c.due.length) {
     card.append(h('ul', { class: 'due-mini' }, ...c.due.filter((d) => d.kind !== 'measure').map((d) => h('li', { class: d.overdue ? 'overdue' : '' },
       `${L(d.reason)} — ${fmtDate(d.due_at)}${d.overdue ? ` (${tr('overdue')})` : ''}`))));
@@ -511,7 +511,7 @@ function plansBox(c) {
   for (const [kind, key] of [['child', 'childPlan'], ['family', 'familyPlan']]) {
     const ms = c.case.measures.filter((m) => m.measure.plan === kind && !m.measure.dropped);
     if (!ms.length) continue;
-    box.append(h('h3', {}, tr(key)), h('div', { class: 'table-wrap' }, h('table', { 'data-test': `plan-${kind}` },
+    box.append(h('h3', {}, tr(key)), h('div', { class: 'table-wrap' }, h('table', { 'data-test': `plan-${kind}`, class: 'cards' },
       h('thead', {}, h('tr', {}, ...['measure', 'reason', 'agency', 'due', 'status', 'actions'].map((k) => h('th', {}, tr(k))))),
       h('tbody', {}, ...ms.map((m) => {
         const pm = m.measure;
@@ -520,10 +520,10 @@ function plansBox(c) {
           : [pm.manual?.reason ?? '', h('br'), h('small', { class: 'muted' }, tr('manual'))];
         const overdue = dueOf[pm.id]?.overdue;
         return h('tr', { class: overdue ? 'overdue' : '', 'data-measure': pm.id },
-          h('td', {}, L(pm.title)), h('td', {}, ...reason), h('td', {}, agencyLabel(pm.agency)),
-          h('td', {}, tr('dueWorkingDays', { n: pm.due_working_days, date: fmtDate(m.due) }), overdue ? h('span', { class: 'tag overdue' }, tr('overdue')) : ''),
-          h('td', {}, h('span', { class: `status status-${m.status}` }, tr(statusKey[m.status]))),
-          h('td', {}, m.status === 'done' || m.status === 'cancelled' ? (m.result ?? '') : h('div', { class: 'mark' },
+          h('td', { 'data-label': tr('measure') }, L(pm.title)), h('td', { 'data-label': tr('reason') }, ...reason), h('td', { 'data-label': tr('agency') }, agencyLabel(pm.agency)),
+          h('td', { 'data-label': tr('due') }, tr('dueWorkingDays', { n: pm.due_working_days, date: fmtDate(m.due) }), overdue ? h('span', { class: 'tag overdue' }, tr('overdue')) : ''),
+          h('td', { 'data-label': tr('status') }, h('span', { class: `status status-${m.status}` }, tr(statusKey[m.status]))),
+          h('td', { 'data-label': tr('actions') }, m.status === 'done' || m.status === 'cancelled' ? (m.result ?? '') : h('div', { class: 'mark' },
             h('input', { 'aria-label': `${tr('result')}: ${L(pm.title)}`, placeholder: tr('result'), 'data-result': pm.id, value: S.draft[`result_${pm.id}`] ?? '', oninput: (e) => { S.draft[`result_${pm.id}`] = e.target.value; } }),
             h('button', { class: 'small', 'data-done': pm.id, onclick: () => act(() => S.reg.updateMeasure(S.session, c.id, pm.id, { status: 'done', result: S.draft[`result_${pm.id}`]?.trim() || null }), 'done') }, tr('markDone')))));
       })))));
@@ -555,13 +555,13 @@ function dueView() {
     return names[id];
   };
   const kindKey = { stage: 'kindStage', measure: 'kindMeasure', visit: 'kindVisit' };
-  wrap.append(h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'due' },
+  wrap.append(h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'due', class: 'cards' },
     h('thead', {}, h('tr', {}, ...['due', 'child', 'what', 'territory'].map((k) => h('th', {}, tr(k))))),
     h('tbody', {}, ...items.map((d) => h('tr', { class: d.overdue ? 'overdue' : '' },
-      h('td', {}, fmtDate(d.due_at), d.overdue ? h('span', { class: 'tag overdue' }, tr('overdue')) : '', d.urgent ? h('span', { class: 'tag urgent' }, tr('urgent')) : ''),
-      h('td', {}, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openChild(d.child); } }, nameOf(d.child))),
-      h('td', {}, h('span', { class: 'muted' }, `${tr(kindKey[d.kind])}: `), L(d.reason)),
-      h('td', {}, territoryName(d.territory))))))));
+      h('td', { 'data-label': tr('due') }, fmtDate(d.due_at), d.overdue ? h('span', { class: 'tag overdue' }, tr('overdue')) : '', d.urgent ? h('span', { class: 'tag urgent' }, tr('urgent')) : ''),
+      h('td', { 'data-label': tr('child') }, h('a', { href: '#', onclick: (e) => { e.preventDefault(); openChild(d.child); } }, nameOf(d.child))),
+      h('td', { 'data-label': tr('what') }, h('span', { class: 'muted' }, `${tr(kindKey[d.kind])}: `), L(d.reason)),
+      h('td', { 'data-label': tr('territory') }, territoryName(d.territory))))))));
   return wrap;
 }
 

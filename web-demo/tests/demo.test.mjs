@@ -138,7 +138,7 @@ describe('field worker (desktop, Russian)', () => {
     await shot(p, 'desktop-05-assessment');
     await p.click('[data-test=submit-assessment]');
     await p.locator('[data-test=ok]').waitFor();
-    assert.match(await text(p, '[data-test=case]'), /Уровень риска/);
+    assert.match(await text(p, '[data-test=risk]'), /Уровень риска: (низкий|средний|высокий|критический)/);
     await p.click('[data-transition=complete_assessment]');
     await p.locator('[data-test=case][data-state=planning]').waitFor();
     await p.click('[data-test=propose]');
