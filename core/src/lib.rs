@@ -19,7 +19,7 @@ pub mod pin;
 pub mod plan;
 pub mod profile;
 pub mod registry;
-#[cfg(feature = "render")]
+#[cfg(feature = "render-svg")]
 pub mod render;
 pub mod report;
 pub mod stats;
