@@ -52,6 +52,7 @@ pub struct NewUser {
 
 /// A revocation of access.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Revocation {
     /// When.
     pub at: DateTime<Utc>,
@@ -65,6 +66,7 @@ pub struct Revocation {
 /// stays with the curator; the registry records that it exists before access starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Undertaking {
     /// The registration number or reference of the signed undertaking.
     pub reference: String,

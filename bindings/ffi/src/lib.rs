@@ -23,14 +23,16 @@ use kamkor_core::registry::{
     AuditReport, ChildList, ChildView, DueItem, DueQuery, DuplicateCandidate, ExternalPrincipal, FamilyView,
     ManualMeasure, Match, MeasureChange, MeasureUpdate, NewChild, OpenCase, Registered, SearchQuery, TransitionRequest,
 };
+use kamkor_core::registry::{LinkInfo, NewLink};
 use kamkor_core::store::{MemoryStore, SledStore, Store};
+use kamkor_core::sync::{Enrolment, LinkSecret};
 use kamkor_core::{
     assessment::Assessment,
     audit::AuditEntry,
     backup::BackupSummary,
     case::{Contribution, Decision, Visit},
     territory::LoadSummary,
-    users::UserInfo,
+    users::{Undertaking, UserInfo},
     Child, Env, Error, ErrorCode, Family, Key, NewUser, Provenance, Session, SubjectId, TerritoryCode,
 };
 use serde::de::DeserializeOwned;
@@ -148,6 +150,53 @@ pub fn open_registry(path: String, master_key: Vec<u8>, clock: Arc<dyn HostClock
     Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
 }
 
+/// Creates a device registry from its scope download ([`KamkorRegistry::export_scope`] at the
+/// centre), on sled in `path` (in memory when null), under the device's own master key.
+/// `secret` is the completed link secret's text.
+#[uniffi::export]
+pub fn create_device_registry(
+    path: Option<String>,
+    master_key: Vec<u8>,
+    clock: Arc<dyn HostClock>,
+    secret: String,
+    scope: Vec<u8>,
+) -> FfiResult<Arc<KamkorRegistry>> {
+    let key = self::master_key(&master_key)?;
+    let secret = LinkSecret::from_text(&secret).map_err(err)?;
+    let reg =
+        kamkor_core::Registry::create_device(store_at(path)?, &key, env(clock, None), &secret, &scope).map_err(err)?;
+    Ok(Arc::new(KamkorRegistry { inner: RwLock::new(reg) }))
+}
+
+/// A new link secret (its text: keep it like the master key); give its public key
+/// ([`link_secret_public_key`]) to the receiver's administrator for enrolment.
+#[uniffi::export]
+pub fn generate_link_secret() -> String {
+    use rand::SeedableRng;
+    LinkSecret::generate(&mut rand::rngs::StdRng::from_entropy()).to_text()
+}
+
+/// The public key (64 hex digits) of a link secret.
+#[uniffi::export]
+pub fn link_secret_public_key(secret: String) -> FfiResult<String> {
+    Ok(LinkSecret::from_text(&secret).map_err(err)?.public_key())
+}
+
+/// Completes a link secret with the receiver's enrolment (its JSON text, from
+/// [`KamkorRegistry::enrol_link`]); `origin` is the sender's own origin (null for a device).
+#[uniffi::export]
+pub fn complete_link_secret(secret: String, enrolment_json: String, origin: Option<String>) -> FfiResult<String> {
+    let secret = LinkSecret::from_text(&secret).map_err(err)?;
+    let enrolment: Enrolment = from_json(&enrolment_json, "enrolment")?;
+    Ok(secret.complete(&enrolment, origin.as_deref()).to_text())
+}
+
+/// A built-in profile's TOML text by name (`kyrgyzstan`, `omsk`, `yamal`), or null.
+#[uniffi::export]
+pub fn builtin_profile(name: String) -> Option<String> {
+    kamkor_core::profile::BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, text)| text.to_string())
+}
+
 /// A registry of children and families: the device registry on sled, or one in memory.
 #[derive(uniffi::Object)]
 pub struct KamkorRegistry {
@@ -201,6 +250,15 @@ impl KamkorRegistry {
     /// Revokes a user's access.
     pub fn revoke_user(&self, session: Arc<Session>, user_id: String, reason: String) -> FfiResult<UserInfo> {
         self.reg()?.revoke_user(&session, &user_id, &reason).map_err(err)
+    }
+    /// Records a user's signed non-disclosure undertaking (ACC-6).
+    pub fn record_undertaking(
+        &self,
+        session: Arc<Session>,
+        user_id: String,
+        undertaking: Undertaking,
+    ) -> FfiResult<UserInfo> {
+        self.reg()?.record_undertaking(&session, &user_id, undertaking).map_err(err)
     }
     /// A user's id by login.
     pub fn user_id_by_login(&self, session: Arc<Session>, login: String) -> FfiResult<Option<String>> {
@@ -390,6 +448,65 @@ impl KamkorRegistry {
         to_json(&self.reg()?.update_measure(&session, &self::id(&id, "id")?, &measure, update).map_err(err)?)
     }
 
+    // ---- sync: bundles in and out (bytes; the transport is the host's)
+
+    /// This registry's public sync key (64 hex digits).
+    pub fn sync_public_key(&self) -> FfiResult<String> {
+        Ok(self.reg()?.sync_public_key())
+    }
+    /// Enrols a device or an uploading registry; returns the `Enrolment` as JSON text (hand it
+    /// once to the sender, like a password, for [`complete_link_secret`]).
+    pub fn enrol_link(&self, session: Arc<Session>, link: NewLink) -> FfiResult<String> {
+        to_json(&self.reg()?.enrol_link(&session, link).map_err(err)?)
+    }
+    /// Revokes a link: its bundles are refused from then on.
+    pub fn revoke_link(&self, session: Arc<Session>, id: String, reason: String) -> FfiResult<LinkInfo> {
+        self.reg()?.revoke_link(&session, &id, &reason).map_err(err)
+    }
+    /// The enrolled links.
+    pub fn links(&self, session: Arc<Session>) -> FfiResult<Vec<LinkInfo>> {
+        self.reg()?.links(&session).map_err(err)
+    }
+    /// A device's initial download of its scope (a signed, sealed bundle).
+    pub fn export_scope(&self, session: Arc<Session>, link_id: String) -> FfiResult<Vec<u8>> {
+        self.reg()?.export_scope(&session, &link_id).map_err(err)
+    }
+    /// This registry's changes from a position of its log (what the receiver acknowledged
+    /// last; 0 for everything), at most `limit` positions, as a bundle signed with the link's
+    /// secret (its text, [`generate_link_secret`]).
+    pub fn export_changes(
+        &self,
+        session: Arc<Session>,
+        secret: String,
+        from: u64,
+        limit: Option<u64>,
+    ) -> FfiResult<Vec<u8>> {
+        let secret = LinkSecret::from_text(&secret).map_err(err)?;
+        self.reg()?.export_changes(&session, &secret, from, limit).map_err(err)
+    }
+    /// Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+    /// (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
+    pub fn import_changes(&self, session: Arc<Session>, bundle: Vec<u8>) -> FfiResult<String> {
+        to_json(&self.reg()?.import_changes(&session, &bundle).map_err(err)?)
+    }
+    /// The conflict queue as `[Conflict]` JSON (both values, their authors and times).
+    pub fn sync_conflicts_json(&self, session: Arc<Session>) -> FfiResult<String> {
+        to_json(&self.reg()?.sync_conflicts(&session).map_err(err)?)
+    }
+    /// Resolves a conflict with a value (`value_json`: any JSON value).
+    pub fn resolve_conflict(
+        &self,
+        session: Arc<Session>,
+        id: String,
+        field: String,
+        value_json: String,
+        provenance: Provenance,
+        note: Option<String>,
+    ) -> FfiResult<ChildView> {
+        let value = from_json(&value_json, "value")?;
+        self.reg()?.resolve_conflict(&session, &self::id(&id, "id")?, &field, value, provenance, note).map_err(err)
+    }
+
     // ---- deadlines and reports
 
     /// What is due (and overdue) in the caller's scope.
@@ -462,6 +579,7 @@ macro_rules! json_codec {
 
 json_codec!(NewUser, new_user_from_json, new_user_to_json);
 json_codec!(UserInfo, user_info_from_json, user_info_to_json);
+json_codec!(Undertaking, undertaking_from_json, undertaking_to_json);
 json_codec!(ExternalPrincipal, external_principal_from_json, external_principal_to_json);
 json_codec!(NewChild, new_child_from_json, new_child_to_json);
 json_codec!(Child, child_from_json, child_to_json);

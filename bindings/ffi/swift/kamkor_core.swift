@@ -3086,6 +3086,155 @@ public func FfiConverterTypeLabel_lower(_ value: Label) -> RustBuffer {
 
 
 /**
+ * An enrolled link as administrators see it.
+ */
+public struct LinkInfo: Equatable, Hashable {
+    /**
+     * The link id (a device's origin).
+     */
+    public var id: String
+    /**
+     * Device or registry.
+     */
+    public var kind: LinkKind
+    /**
+     * The sender's origin (its facts carry it); set for devices at enrolment, for a registry on its first bundle.
+     */
+    public var origin: String?
+    /**
+     * For a device: the field worker's user id.
+     */
+    public var user: String?
+    /**
+     * The territory of the scope.
+     */
+    public var territory: TerritoryCode
+    /**
+     * The public key (hex).
+     */
+    public var publicKey: String
+    /**
+     * Last day of the grant.
+     */
+    public var validUntil: NaiveDate
+    /**
+     * Revocation, if any.
+     */
+    public var revoked: Revocation?
+    /**
+     * When enrolled.
+     */
+    public var enrolledAt: Timestamp
+    /**
+     * Position of the sender's log acknowledged so far.
+     */
+    public var acknowledged: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The link id (a device's origin).
+         */id: String, 
+        /**
+         * Device or registry.
+         */kind: LinkKind, 
+        /**
+         * The sender's origin (its facts carry it); set for devices at enrolment, for a registry on its first bundle.
+         */origin: String?, 
+        /**
+         * For a device: the field worker's user id.
+         */user: String?, 
+        /**
+         * The territory of the scope.
+         */territory: TerritoryCode, 
+        /**
+         * The public key (hex).
+         */publicKey: String, 
+        /**
+         * Last day of the grant.
+         */validUntil: NaiveDate, 
+        /**
+         * Revocation, if any.
+         */revoked: Revocation?, 
+        /**
+         * When enrolled.
+         */enrolledAt: Timestamp, 
+        /**
+         * Position of the sender's log acknowledged so far.
+         */acknowledged: UInt64) {
+        self.id = id
+        self.kind = kind
+        self.origin = origin
+        self.user = user
+        self.territory = territory
+        self.publicKey = publicKey
+        self.validUntil = validUntil
+        self.revoked = revoked
+        self.enrolledAt = enrolledAt
+        self.acknowledged = acknowledged
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LinkInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLinkInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LinkInfo {
+        return
+            try LinkInfo(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeLinkKind.read(from: &buf), 
+                origin: FfiConverterOptionString.read(from: &buf), 
+                user: FfiConverterOptionString.read(from: &buf), 
+                territory: FfiConverterTypeTerritoryCode.read(from: &buf), 
+                publicKey: FfiConverterString.read(from: &buf), 
+                validUntil: FfiConverterTypeNaiveDate.read(from: &buf), 
+                revoked: FfiConverterOptionTypeRevocation.read(from: &buf), 
+                enrolledAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                acknowledged: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LinkInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeLinkKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.origin, into: &buf)
+        FfiConverterOptionString.write(value.user, into: &buf)
+        FfiConverterTypeTerritoryCode.write(value.territory, into: &buf)
+        FfiConverterString.write(value.publicKey, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.validUntil, into: &buf)
+        FfiConverterOptionTypeRevocation.write(value.revoked, into: &buf)
+        FfiConverterTypeTimestamp.write(value.enrolledAt, into: &buf)
+        FfiConverterUInt64.write(value.acknowledged, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkInfo_lift(_ buf: RustBuffer) throws -> LinkInfo {
+    return try FfiConverterTypeLinkInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkInfo_lower(_ value: LinkInfo) -> RustBuffer {
+    return FfiConverterTypeLinkInfo.lower(value)
+}
+
+
+/**
  * What [`Territories::load_classifier`] did.
  */
 public struct LoadSummary: Equatable, Hashable {
@@ -3566,6 +3715,105 @@ public func FfiConverterTypeNewChild_lift(_ buf: RustBuffer) throws -> NewChild 
 #endif
 public func FfiConverterTypeNewChild_lower(_ value: NewChild) -> RustBuffer {
     return FfiConverterTypeNewChild.lower(value)
+}
+
+
+/**
+ * An enrolment request.
+ */
+public struct NewLink: Equatable, Hashable {
+    /**
+     * Device or registry.
+     */
+    public var kind: LinkKind
+    /**
+     * For a device: the field worker's login (the device acts only as this account).
+     */
+    public var login: String?
+    /**
+     * For a registry: the territory its upload may touch.
+     */
+    public var territory: TerritoryCode?
+    /**
+     * The sender's Ed25519 public key (64 hex digits, [`LinkSecret::public_key`]).
+     */
+    public var publicKey: String
+    /**
+     * Last day the link may record and deliver changes (a device's grant holds offline).
+     */
+    public var validUntil: NaiveDate
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Device or registry.
+         */kind: LinkKind, 
+        /**
+         * For a device: the field worker's login (the device acts only as this account).
+         */login: String?, 
+        /**
+         * For a registry: the territory its upload may touch.
+         */territory: TerritoryCode?, 
+        /**
+         * The sender's Ed25519 public key (64 hex digits, [`LinkSecret::public_key`]).
+         */publicKey: String, 
+        /**
+         * Last day the link may record and deliver changes (a device's grant holds offline).
+         */validUntil: NaiveDate) {
+        self.kind = kind
+        self.login = login
+        self.territory = territory
+        self.publicKey = publicKey
+        self.validUntil = validUntil
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewLink: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewLink: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewLink {
+        return
+            try NewLink(
+                kind: FfiConverterTypeLinkKind.read(from: &buf), 
+                login: FfiConverterOptionString.read(from: &buf), 
+                territory: FfiConverterOptionTypeTerritoryCode.read(from: &buf), 
+                publicKey: FfiConverterString.read(from: &buf), 
+                validUntil: FfiConverterTypeNaiveDate.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewLink, into buf: inout [UInt8]) {
+        FfiConverterTypeLinkKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.login, into: &buf)
+        FfiConverterOptionTypeTerritoryCode.write(value.territory, into: &buf)
+        FfiConverterString.write(value.publicKey, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.validUntil, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewLink_lift(_ buf: RustBuffer) throws -> NewLink {
+    return try FfiConverterTypeNewLink.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewLink_lower(_ value: NewLink) -> RustBuffer {
+    return FfiConverterTypeNewLink.lower(value)
 }
 
 
@@ -4126,6 +4374,85 @@ public func FfiConverterTypeRelative_lower(_ value: Relative) -> RustBuffer {
 
 
 /**
+ * A revocation of access.
+ */
+public struct Revocation: Equatable, Hashable {
+    /**
+     * When.
+     */
+    public var at: Timestamp
+    /**
+     * By whom (user id).
+     */
+    public var by: String
+    /**
+     * Why.
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When.
+         */at: Timestamp, 
+        /**
+         * By whom (user id).
+         */by: String, 
+        /**
+         * Why.
+         */reason: String) {
+        self.at = at
+        self.by = by
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Revocation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevocation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Revocation {
+        return
+            try Revocation(
+                at: FfiConverterTypeTimestamp.read(from: &buf), 
+                by: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Revocation, into buf: inout [UInt8]) {
+        FfiConverterTypeTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.by, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocation_lift(_ buf: RustBuffer) throws -> Revocation {
+    return try FfiConverterTypeRevocation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevocation_lower(_ value: Revocation) -> RustBuffer {
+    return FfiConverterTypeRevocation.lower(value)
+}
+
+
+/**
  * A name search (REG-6): words of a name in any script and order, optionally a birth date.
  */
 public struct SearchQuery: Equatable, Hashable {
@@ -4363,6 +4690,86 @@ public func FfiConverterTypeTransitionRequest_lower(_ value: TransitionRequest) 
 
 
 /**
+ * A recorded non-disclosure undertaking (ACC-6, Omsk §21 and its forms): the signed paper
+ * stays with the curator; the registry records that it exists before access starts.
+ */
+public struct Undertaking: Equatable, Hashable {
+    /**
+     * The registration number or reference of the signed undertaking.
+     */
+    public var reference: String
+    /**
+     * The day it was signed.
+     */
+    public var signedOn: NaiveDate
+    /**
+     * Who keeps the paper (e.g. the curator of the district).
+     */
+    public var keptBy: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The registration number or reference of the signed undertaking.
+         */reference: String, 
+        /**
+         * The day it was signed.
+         */signedOn: NaiveDate, 
+        /**
+         * Who keeps the paper (e.g. the curator of the district).
+         */keptBy: String) {
+        self.reference = reference
+        self.signedOn = signedOn
+        self.keptBy = keptBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Undertaking: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUndertaking: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Undertaking {
+        return
+            try Undertaking(
+                reference: FfiConverterString.read(from: &buf), 
+                signedOn: FfiConverterTypeNaiveDate.read(from: &buf), 
+                keptBy: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Undertaking, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.reference, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.signedOn, into: &buf)
+        FfiConverterString.write(value.keptBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUndertaking_lift(_ buf: RustBuffer) throws -> Undertaking {
+    return try FfiConverterTypeUndertaking.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUndertaking_lower(_ value: Undertaking) -> RustBuffer {
+    return FfiConverterTypeUndertaking.lower(value)
+}
+
+
+/**
  * What listings show of a user (no hash).
  */
 public struct UserInfo: Equatable, Hashable {
@@ -4410,6 +4817,10 @@ public struct UserInfo: Equatable, Hashable {
      * `active`, `expired`, `not_yet_valid`, `revoked`, `locked`.
      */
     public var status: String
+    /**
+     * The recorded non-disclosure undertaking (ACC-6), if any.
+     */
+    public var undertaking: Undertaking?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4446,7 +4857,10 @@ public struct UserInfo: Equatable, Hashable {
          */validUntil: NaiveDate, 
         /**
          * `active`, `expired`, `not_yet_valid`, `revoked`, `locked`.
-         */status: String) {
+         */status: String, 
+        /**
+         * The recorded non-disclosure undertaking (ACC-6), if any.
+         */undertaking: Undertaking?) {
         self.id = id
         self.login = login
         self.fullName = fullName
@@ -4458,6 +4872,7 @@ public struct UserInfo: Equatable, Hashable {
         self.validFrom = validFrom
         self.validUntil = validUntil
         self.status = status
+        self.undertaking = undertaking
     }
 
     
@@ -4486,7 +4901,8 @@ public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
                 position: FfiConverterString.read(from: &buf), 
                 validFrom: FfiConverterTypeNaiveDate.read(from: &buf), 
                 validUntil: FfiConverterTypeNaiveDate.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf)
+                status: FfiConverterString.read(from: &buf), 
+                undertaking: FfiConverterOptionTypeUndertaking.read(from: &buf)
         )
     }
 
@@ -4502,6 +4918,7 @@ public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
         FfiConverterTypeNaiveDate.write(value.validFrom, into: &buf)
         FfiConverterTypeNaiveDate.write(value.validUntil, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionTypeUndertaking.write(value.undertaking, into: &buf)
     }
 }
 
@@ -5080,6 +5497,81 @@ public func FfiConverterTypeErrorCode_lower(_ value: ErrorCode) -> RustBuffer {
 
 
 /**
+ * What is enrolled: a field device or a registry that uploads to this one.
+ */
+
+public enum LinkKind: Equatable, Hashable {
+    
+    /**
+     * A field worker's device: its changes are the worker's, within the worker's write scope.
+     */
+    case device
+    /**
+     * A registry uploading its log (a municipal registry's quarterly upload), within a territory.
+     */
+    case registry
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LinkKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLinkKind: FfiConverterRustBuffer {
+    typealias SwiftType = LinkKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LinkKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .device
+        
+        case 2: return .registry
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LinkKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .device:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .registry:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkKind_lift(_ buf: RustBuffer) throws -> LinkKind {
+    return try FfiConverterTypeLinkKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkKind_lower(_ value: LinkKind) -> RustBuffer {
+    return FfiConverterTypeLinkKind.lower(value)
+}
+
+
+
+/**
  * Status of a measure. "Overdue" is derived (due date passed while not done or cancelled).
  */
 
@@ -5630,6 +6122,54 @@ fileprivate struct FfiConverterOptionTypeBreak: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeBreak.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRevocation: FfiConverterRustBuffer {
+    typealias SwiftType = Revocation?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRevocation.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRevocation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUndertaking: FfiConverterRustBuffer {
+    typealias SwiftType = Undertaking?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUndertaking.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUndertaking.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -846,6 +846,24 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func due(session: Session, query: DueQuery) throws  -> [DueItem]
     
     /**
+     * Enrols a device or an uploading registry; returns the `Enrolment` as JSON text (hand it
+     * once to the sender, like a password, for [`complete_link_secret`]).
+     */
+    func enrolLink(session: Session, link: NewLink) throws  -> String
+    
+    /**
+     * This registry's changes from a position of its log (what the receiver acknowledged
+     * last; 0 for everything), at most `limit` positions, as a bundle signed with the link's
+     * secret (its text, [`generate_link_secret`]).
+     */
+    func exportChanges(session: Session, secret: String, from: UInt64, limit: UInt64?) throws  -> Data
+    
+    /**
+     * A device's initial download of its scope (a signed, sealed bundle).
+     */
+    func exportScope(session: Session, linkId: String) throws  -> Data
+    
+    /**
      * The child with a PIN, if any in the caller's scope.
      */
     func findByPin(session: Session, pin: String) throws  -> ChildView?
@@ -876,9 +894,20 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func historyJson(session: Session, id: String) throws  -> String
     
     /**
+     * Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+     * (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
+     */
+    func importChanges(session: Session, bundle: Data) throws  -> String
+    
+    /**
      * Links a child to a family, or unlinks it (`family` null).
      */
     func linkChild(session: Session, child: String, family: String?, provenance: Provenance) throws 
+    
+    /**
+     * The enrolled links.
+     */
+    func links(session: Session) throws  -> [LinkInfo]
     
     /**
      * A page of the children in scope (optionally under a territory).
@@ -936,6 +965,11 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func proposePlan(session: Session, id: String) throws  -> String
     
     /**
+     * Records a user's signed non-disclosure undertaking (ACC-6).
+     */
+    func recordUndertaking(session: Session, userId: String, undertaking: Undertaking) throws  -> UserInfo
+    
+    /**
      * Records a monitoring visit; returns the `CaseView` JSON.
      */
     func recordVisit(session: Session, id: String, visit: Visit) throws  -> String
@@ -962,6 +996,16 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func reportJson(session: Session, requestJson: String) throws  -> String
     
     /**
+     * Resolves a conflict with a value (`value_json`: any JSON value).
+     */
+    func resolveConflict(session: Session, id: String, field: String, valueJson: String, provenance: Provenance, note: String?) throws  -> ChildView
+    
+    /**
+     * Revokes a link: its bundles are refused from then on.
+     */
+    func revokeLink(session: Session, id: String, reason: String) throws  -> LinkInfo
+    
+    /**
      * Revokes a user's access.
      */
     func revokeUser(session: Session, userId: String, reason: String) throws  -> UserInfo
@@ -980,6 +1024,16 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
      * Submits the assessment; returns the `CaseView` JSON.
      */
     func submitAssessment(session: Session, id: String) throws  -> String
+    
+    /**
+     * The conflict queue as `[Conflict]` JSON (both values, their authors and times).
+     */
+    func syncConflictsJson(session: Session) throws  -> String
+    
+    /**
+     * This registry's public sync key (64 hex digits).
+     */
+    func syncPublicKey() throws  -> String
     
     /**
      * Moves a case through the workflow; returns the `CaseView` JSON.
@@ -1267,6 +1321,53 @@ open func due(session: Session, query: DueQuery)throws  -> [DueItem]  {
 }
     
     /**
+     * Enrols a device or an uploading registry; returns the `Enrolment` as JSON text (hand it
+     * once to the sender, like a password, for [`complete_link_secret`]).
+     */
+open func enrolLink(session: Session, link: NewLink)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_enrol_link(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterTypeNewLink_lower(link),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This registry's changes from a position of its log (what the receiver acknowledged
+     * last; 0 for everything), at most `limit` positions, as a bundle signed with the link's
+     * secret (its text, [`generate_link_secret`]).
+     */
+open func exportChanges(session: Session, secret: String, from: UInt64, limit: UInt64?)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_export_changes(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(secret),
+        FfiConverterUInt64.lower(from),
+        FfiConverterOptionUInt64.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A device's initial download of its scope (a signed, sealed bundle).
+     */
+open func exportScope(session: Session, linkId: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_export_scope(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(linkId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The child with a PIN, if any in the caller's scope.
      */
 open func findByPin(session: Session, pin: String)throws  -> ChildView?  {
@@ -1348,6 +1449,21 @@ open func historyJson(session: Session, id: String)throws  -> String  {
 }
     
     /**
+     * Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+     * (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
+     */
+open func importChanges(session: Session, bundle: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_import_changes(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterData.lower(bundle),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Links a child to a family, or unlinks it (`family` null).
      */
 open func linkChild(session: Session, child: String, family: String?, provenance: Provenance)throws   {try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
@@ -1360,6 +1476,19 @@ open func linkChild(session: Session, child: String, family: String?, provenance
         FfiConverterTypeProvenance_lower(provenance),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The enrolled links.
+     */
+open func links(session: Session)throws  -> [LinkInfo]  {
+    return try  FfiConverterSequenceTypeLinkInfo.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_links(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1516,6 +1645,21 @@ open func proposePlan(session: Session, id: String)throws  -> String  {
 }
     
     /**
+     * Records a user's signed non-disclosure undertaking (ACC-6).
+     */
+open func recordUndertaking(session: Session, userId: String, undertaking: Undertaking)throws  -> UserInfo  {
+    return try  FfiConverterTypeUserInfo_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_record_undertaking(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(userId),
+        FfiConverterTypeUndertaking_lower(undertaking),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Records a monitoring visit; returns the `CaseView` JSON.
      */
 open func recordVisit(session: Session, id: String, visit: Visit)throws  -> String  {
@@ -1589,6 +1733,39 @@ open func reportJson(session: Session, requestJson: String)throws  -> String  {
 }
     
     /**
+     * Resolves a conflict with a value (`value_json`: any JSON value).
+     */
+open func resolveConflict(session: Session, id: String, field: String, valueJson: String, provenance: Provenance, note: String?)throws  -> ChildView  {
+    return try  FfiConverterTypeChildView_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_conflict(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(field),
+        FfiConverterString.lower(valueJson),
+        FfiConverterTypeProvenance_lower(provenance),
+        FfiConverterOptionString.lower(note),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Revokes a link: its bundles are refused from then on.
+     */
+open func revokeLink(session: Session, id: String, reason: String)throws  -> LinkInfo  {
+    return try  FfiConverterTypeLinkInfo_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_revoke_link(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Revokes a user's access.
      */
 open func revokeUser(session: Session, userId: String, reason: String)throws  -> UserInfo  {
@@ -1642,6 +1819,31 @@ open func submitAssessment(session: Session, id: String)throws  -> String  {
             self.uniffiCloneHandle(),
         FfiConverterTypeSession_lower(session),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The conflict queue as `[Conflict]` JSON (both values, their authors and times).
+     */
+open func syncConflictsJson(session: Session)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_conflicts_json(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This registry's public sync key (64 hex digits).
+     */
+open func syncPublicKey()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_public_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2011,6 +2213,31 @@ fileprivate struct FfiConverterSequenceTypeDuplicateCandidate: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeLinkInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [LinkInfo]
+
+    public static func write(_ value: [LinkInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLinkInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LinkInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LinkInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLinkInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMatch: FfiConverterRustBuffer {
     typealias SwiftType = [Match]
 
@@ -2174,6 +2401,17 @@ public func backupSummaryToJson(value: BackupSummary)throws  -> String  {
 })
 }
 /**
+ * A built-in profile's TOML text by name (`kyrgyzstan`, `omsk`, `yamal`), or null.
+ */
+public func builtinProfile(name: String) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_builtin_profile(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+/**
  * The record from its JSON (serde) form; `VALIDATION/BAD_VALUE` when it does not fit.
  */
 public func childFromJson(json: String)throws  -> Child  {
@@ -2240,6 +2478,20 @@ public func childViewToJson(value: ChildView)throws  -> String  {
 })
 }
 /**
+ * Completes a link secret with the receiver's enrolment (its JSON text, from
+ * [`KamkorRegistry::enrol_link`]); `origin` is the sender's own origin (null for a device).
+ */
+public func completeLinkSecret(secret: String, enrolmentJson: String, origin: String?)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_complete_link_secret(
+        FfiConverterString.lower(secret),
+        FfiConverterString.lower(enrolmentJson),
+        FfiConverterOptionString.lower(origin),uniffiCallStatus
+    )
+})
+}
+/**
  * The record from its JSON (serde) form; `VALIDATION/BAD_VALUE` when it does not fit.
  */
 public func contributionFromJson(json: String)throws  -> Contribution  {
@@ -2258,6 +2510,23 @@ public func contributionToJson(value: Contribution)throws  -> String  {
         uniffiCallStatus in
     uniffi_kamkor_ffi_fn_func_contribution_to_json(
         FfiConverterTypeContribution_lower(value),uniffiCallStatus
+    )
+})
+}
+/**
+ * Creates a device registry from its scope download ([`KamkorRegistry::export_scope`] at the
+ * centre), on sled in `path` (in memory when null), under the device's own master key.
+ * `secret` is the completed link secret's text.
+ */
+public func createDeviceRegistry(path: String?, masterKey: Data, clock: HostClock, secret: String, scope: Data)throws  -> KamkorRegistry  {
+    return try  FfiConverterTypeKamkorRegistry_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_create_device_registry(
+        FfiConverterOptionString.lower(path),
+        FfiConverterData.lower(masterKey),
+        FfiConverterTypeHostClock_lower(clock),
+        FfiConverterString.lower(secret),
+        FfiConverterData.lower(scope),uniffiCallStatus
     )
 })
 }
@@ -2448,12 +2717,34 @@ public func familyViewToJson(value: FamilyView)throws  -> String  {
 })
 }
 /**
+ * A new link secret (its text: keep it like the master key); give its public key
+ * ([`link_secret_public_key`]) to the receiver's administrator for enrolment.
+ */
+public func generateLinkSecret() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_generate_link_secret(uniffiCallStatus
+    )
+})
+}
+/**
  * The built-in Kyrgyz profile (TOML text), for [`KamkorRegistry::create`].
  */
 public func kyrgyzProfile() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_kamkor_ffi_fn_func_kyrgyz_profile(uniffiCallStatus
+    )
+})
+}
+/**
+ * The public key (64 hex digits) of a link secret.
+ */
+public func linkSecretPublicKey(secret: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_link_secret_public_key(
+        FfiConverterString.lower(secret),uniffiCallStatus
     )
 })
 }
@@ -2727,6 +3018,28 @@ public func transitionRequestToJson(value: TransitionRequest)throws  -> String  
 /**
  * The record from its JSON (serde) form; `VALIDATION/BAD_VALUE` when it does not fit.
  */
+public func undertakingFromJson(json: String)throws  -> Undertaking  {
+    return try  FfiConverterTypeUndertaking_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_undertaking_from_json(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+/**
+ * The JSON (serde) form of the record.
+ */
+public func undertakingToJson(value: Undertaking)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_func_undertaking_to_json(
+        FfiConverterTypeUndertaking_lower(value),uniffiCallStatus
+    )
+})
+}
+/**
+ * The record from its JSON (serde) form; `VALIDATION/BAD_VALUE` when it does not fit.
+ */
 public func userInfoFromJson(json: String)throws  -> UserInfo  {
     return try  FfiConverterTypeUserInfo_lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
         uniffiCallStatus in
@@ -2802,6 +3115,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_func_backup_summary_to_json() != 23828) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_func_builtin_profile() != 50455) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_func_child_from_json() != 1613) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2820,10 +3136,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_func_child_view_to_json() != 47191) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_func_complete_link_secret() != 50535) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_func_contribution_from_json() != 40352) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_func_contribution_to_json() != 53725) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_func_create_device_registry() != 8951) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_func_create_registry() != 45708) {
@@ -2874,7 +3196,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_func_family_view_to_json() != 209) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_func_generate_link_secret() != 21226) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_func_kyrgyz_profile() != 9024) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_func_link_secret_public_key() != 31939) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_func_load_summary_to_json() != 27133) {
@@ -2949,6 +3277,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_func_transition_request_to_json() != 34964) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_func_undertaking_from_json() != 56847) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_func_undertaking_to_json() != 44649) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_func_user_info_from_json() != 46826) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3003,6 +3337,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_due() != 27227) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_enrol_link() != 22237) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_changes() != 32921) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_scope() != 34169) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_find_by_pin() != 5122) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3021,7 +3364,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_history_json() != 242) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes() != 47478) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_link_child() != 17359) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_links() != 15844) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_list_children() != 9421) {
@@ -3057,6 +3406,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_propose_plan() != 19561) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_record_undertaking() != 33467) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_record_visit() != 29757) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3072,6 +3424,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_report_json() != 36388) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_conflict() != 13506) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_link() != 11502) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_user() != 28268) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3082,6 +3440,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_submit_assessment() != 19628) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_conflicts_json() != 6072) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_public_key() != 23132) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_transition() != 57312) {

@@ -354,6 +354,21 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_drop_measure(uint64_t ptr,
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_due(uint64_t ptr, uint64_t session, RustBuffer query, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_ENROL_LINK
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_ENROL_LINK
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_enrol_link(uint64_t ptr, uint64_t session, RustBuffer link, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_export_changes(uint64_t ptr, uint64_t session, RustBuffer secret, uint64_t from, RustBuffer limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_SCOPE
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_SCOPE
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_export_scope(uint64_t ptr, uint64_t session, RustBuffer link_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_FIND_BY_PIN
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_FIND_BY_PIN
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_find_by_pin(uint64_t ptr, uint64_t session, RustBuffer pin, RustCallStatus *_Nonnull out_status
@@ -384,9 +399,19 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_get_family(uint64_t ptr, u
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_history_json(uint64_t ptr, uint64_t session, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_import_changes(uint64_t ptr, uint64_t session, RustBuffer bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LINK_CHILD
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LINK_CHILD
 void uniffi_kamkor_ffi_fn_method_kamkorregistry_link_child(uint64_t ptr, uint64_t session, RustBuffer child, RustBuffer family, RustBuffer provenance, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LINKS
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LINKS
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_links(uint64_t ptr, uint64_t session, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LIST_CHILDREN
@@ -444,6 +469,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_programme_decision(uint64_
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_propose_plan(uint64_t ptr, uint64_t session, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RECORD_UNDERTAKING
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RECORD_UNDERTAKING
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_record_undertaking(uint64_t ptr, uint64_t session, RustBuffer user_id, RustBuffer undertaking, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RECORD_VISIT
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RECORD_VISIT
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_record_visit(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer visit, RustCallStatus *_Nonnull out_status
@@ -469,6 +499,16 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_register_family(uint64_t p
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_report_json(uint64_t ptr, uint64_t session, RustBuffer request_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_CONFLICT
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_CONFLICT
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_conflict(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer field, RustBuffer value_json, RustBuffer provenance, RustBuffer note, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_LINK
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_LINK
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_revoke_link(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_USER
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_USER
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_revoke_user(uint64_t ptr, uint64_t session, RustBuffer user_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -487,6 +527,16 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_search(uint64_t ptr, uint6
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SUBMIT_ASSESSMENT
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SUBMIT_ASSESSMENT
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_submit_assessment(uint64_t ptr, uint64_t session, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_CONFLICTS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_CONFLICTS_JSON
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_conflicts_json(uint64_t ptr, uint64_t session, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_TRANSITION
@@ -559,6 +609,11 @@ RustBuffer uniffi_kamkor_ffi_fn_func_audit_report_to_json(RustBuffer value, Rust
 RustBuffer uniffi_kamkor_ffi_fn_func_backup_summary_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_BUILTIN_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_BUILTIN_PROFILE
+RustBuffer uniffi_kamkor_ffi_fn_func_builtin_profile(RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CHILD_FROM_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CHILD_FROM_JSON
 RustBuffer uniffi_kamkor_ffi_fn_func_child_from_json(RustBuffer json, RustCallStatus *_Nonnull out_status
@@ -589,6 +644,11 @@ RustBuffer uniffi_kamkor_ffi_fn_func_child_view_from_json(RustBuffer json, RustC
 RustBuffer uniffi_kamkor_ffi_fn_func_child_view_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_COMPLETE_LINK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_COMPLETE_LINK_SECRET
+RustBuffer uniffi_kamkor_ffi_fn_func_complete_link_secret(RustBuffer secret, RustBuffer enrolment_json, RustBuffer origin, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CONTRIBUTION_FROM_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CONTRIBUTION_FROM_JSON
 RustBuffer uniffi_kamkor_ffi_fn_func_contribution_from_json(RustBuffer json, RustCallStatus *_Nonnull out_status
@@ -597,6 +657,11 @@ RustBuffer uniffi_kamkor_ffi_fn_func_contribution_from_json(RustBuffer json, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CONTRIBUTION_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CONTRIBUTION_TO_JSON
 RustBuffer uniffi_kamkor_ffi_fn_func_contribution_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CREATE_DEVICE_REGISTRY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CREATE_DEVICE_REGISTRY
+uint64_t uniffi_kamkor_ffi_fn_func_create_device_registry(RustBuffer path, RustBuffer master_key, uint64_t clock, RustBuffer secret, RustBuffer scope, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_CREATE_REGISTRY
@@ -679,10 +744,21 @@ RustBuffer uniffi_kamkor_ffi_fn_func_family_view_from_json(RustBuffer json, Rust
 RustBuffer uniffi_kamkor_ffi_fn_func_family_view_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_GENERATE_LINK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_GENERATE_LINK_SECRET
+RustBuffer uniffi_kamkor_ffi_fn_func_generate_link_secret(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_KYRGYZ_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_KYRGYZ_PROFILE
 RustBuffer uniffi_kamkor_ffi_fn_func_kyrgyz_profile(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_LINK_SECRET_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_LINK_SECRET_PUBLIC_KEY
+RustBuffer uniffi_kamkor_ffi_fn_func_link_secret_public_key(RustBuffer secret, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_LOAD_SUMMARY_TO_JSON
@@ -803,6 +879,16 @@ RustBuffer uniffi_kamkor_ffi_fn_func_transition_request_from_json(RustBuffer jso
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_TRANSITION_REQUEST_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_TRANSITION_REQUEST_TO_JSON
 RustBuffer uniffi_kamkor_ffi_fn_func_transition_request_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_UNDERTAKING_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_UNDERTAKING_FROM_JSON
+RustBuffer uniffi_kamkor_ffi_fn_func_undertaking_from_json(RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_UNDERTAKING_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_UNDERTAKING_TO_JSON
+RustBuffer uniffi_kamkor_ffi_fn_func_undertaking_to_json(RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_FUNC_USER_INFO_FROM_JSON
@@ -1121,6 +1207,12 @@ uint16_t uniffi_kamkor_ffi_checksum_func_backup_summary_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_BUILTIN_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_BUILTIN_PROFILE
+uint16_t uniffi_kamkor_ffi_checksum_func_builtin_profile(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CHILD_FROM_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CHILD_FROM_JSON
 uint16_t uniffi_kamkor_ffi_checksum_func_child_from_json(void
@@ -1157,6 +1249,12 @@ uint16_t uniffi_kamkor_ffi_checksum_func_child_view_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_COMPLETE_LINK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_COMPLETE_LINK_SECRET
+uint16_t uniffi_kamkor_ffi_checksum_func_complete_link_secret(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CONTRIBUTION_FROM_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CONTRIBUTION_FROM_JSON
 uint16_t uniffi_kamkor_ffi_checksum_func_contribution_from_json(void
@@ -1166,6 +1264,12 @@ uint16_t uniffi_kamkor_ffi_checksum_func_contribution_from_json(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CONTRIBUTION_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CONTRIBUTION_TO_JSON
 uint16_t uniffi_kamkor_ffi_checksum_func_contribution_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CREATE_DEVICE_REGISTRY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_CREATE_DEVICE_REGISTRY
+uint16_t uniffi_kamkor_ffi_checksum_func_create_device_registry(void
     
 );
 #endif
@@ -1265,9 +1369,21 @@ uint16_t uniffi_kamkor_ffi_checksum_func_family_view_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_GENERATE_LINK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_GENERATE_LINK_SECRET
+uint16_t uniffi_kamkor_ffi_checksum_func_generate_link_secret(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_KYRGYZ_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_KYRGYZ_PROFILE
 uint16_t uniffi_kamkor_ffi_checksum_func_kyrgyz_profile(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_LINK_SECRET_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_LINK_SECRET_PUBLIC_KEY
+uint16_t uniffi_kamkor_ffi_checksum_func_link_secret_public_key(void
     
 );
 #endif
@@ -1415,6 +1531,18 @@ uint16_t uniffi_kamkor_ffi_checksum_func_transition_request_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_UNDERTAKING_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_UNDERTAKING_FROM_JSON
+uint16_t uniffi_kamkor_ffi_checksum_func_undertaking_from_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_UNDERTAKING_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_UNDERTAKING_TO_JSON
+uint16_t uniffi_kamkor_ffi_checksum_func_undertaking_to_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_USER_INFO_FROM_JSON
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_FUNC_USER_INFO_FROM_JSON
 uint16_t uniffi_kamkor_ffi_checksum_func_user_info_from_json(void
@@ -1523,6 +1651,24 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_due(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_ENROL_LINK
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_ENROL_LINK
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_enrol_link(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_changes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_SCOPE
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_SCOPE
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_scope(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_FIND_BY_PIN
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_FIND_BY_PIN
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_find_by_pin(void
@@ -1559,9 +1705,21 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_history_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_LINK_CHILD
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_LINK_CHILD
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_link_child(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_LINKS
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_LINKS
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_links(void
     
 );
 #endif
@@ -1631,6 +1789,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_propose_plan(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RECORD_UNDERTAKING
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RECORD_UNDERTAKING
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_record_undertaking(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RECORD_VISIT
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RECORD_VISIT
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_record_visit(void
@@ -1661,6 +1825,18 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_report_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RESOLVE_CONFLICT
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RESOLVE_CONFLICT
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_conflict(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_LINK
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_LINK
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_link(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_USER
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_USER
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_user(void
@@ -1682,6 +1858,18 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_search(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SUBMIT_ASSESSMENT
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SUBMIT_ASSESSMENT
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_submit_assessment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_CONFLICTS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_CONFLICTS_JSON
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_conflicts_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_public_key(void
     
 );
 #endif

@@ -47,6 +47,7 @@ const TAG_CONFLICT: u8 = b'X';
 /// What is enrolled: a field device or a registry that uploads to this one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LinkKind {
     /// A field worker's device: its changes are the worker's, within the worker's write scope.
     Device,
@@ -56,6 +57,7 @@ pub enum LinkKind {
 
 /// An enrolment request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewLink {
     /// Device or registry.
     pub kind: LinkKind,
@@ -73,6 +75,7 @@ pub struct NewLink {
 
 /// An enrolled link as administrators see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LinkInfo {
     /// The link id (a device's origin).
     pub id: String,

@@ -167,6 +167,39 @@ val API_CHECKS = listOf(
             dir.deleteRecursively()
         }
     },
+    Check("sync: a device's offline work reaches the centre once, as bytes") {
+        val centre = Fixture(null)
+        val spec = centre.signIn(user("field1", "specialist", "41711000000000", "111"))
+        val child = centre.reg.registerChild(spec, girl("10101201500011")).id
+        // Enrolment: the device's public key in, the enrolment out, the secret completed.
+        val fresh = generateLinkSecret()
+        val enrolment = centre.reg.enrolLink(centre.admin, NewLink(LinkKind.DEVICE, "field1", null,
+            linkSecretPublicKey(fresh), "2026-12-31"))
+        val secret = completeLinkSecret(fresh, enrolment, null)
+        val scope = centre.reg.exportScope(centre.admin, (Json.parse(enrolment) as Map<*, *>)["link"] as String)
+        expect(scope.size > 100, "a scope bundle: ${scope.size} bytes")
+        // The device: its own key, the same clock, the worker's account, the same access rules.
+        val device = createDeviceRegistry(null, ByteArray(32) { 3 }, centre.clock, secret, scope)
+        val ds = device.login("field1", PASSWORD)
+        expect(device.getChild(ds, child).record.pin == "10101201500011", "the scope holds the child")
+        centre.clock.millis += 3_600_000L
+        device.updateChild(ds, child, """[{"field": "housing", "value": "flat 3"}]""",
+            Provenance("specialist", "2026-11-23", null), null, null)
+        val offline = device.registerChild(ds, girl(null)).id
+        val bundle = device.exportChanges(ds, secret, 0UL, null)
+        val report = Json.parse(centre.reg.importChanges(centre.admin, bundle)) as Map<*, *>
+        expect(report["applied"] == 2L && report["duplicates"] == 0L, "applied: $report")
+        expect(centre.reg.getChild(spec, child).record.housing == "flat 3", "the change is at the centre")
+        expect(centre.reg.getChild(spec, offline).record.givenName == "Айгүл", "the offline registration is at the centre")
+        val again = Json.parse(centre.reg.importChanges(centre.admin, bundle)) as Map<*, *>
+        expect(again["applied"] == 0L && again["duplicates"] == 2L, "idempotent: $again")
+        val cut = bundle.copyOf(bundle.size / 2)
+        expectError(ErrorCode.VALIDATION, "BUNDLE_TRUNCATED") { centre.reg.importChanges(centre.admin, cut) }
+        expect(centre.reg.links(centre.admin).single().acknowledged == 2UL, "acknowledged: ${centre.reg.links(centre.admin)}")
+        val supervisor = centre.signIn(user("super", "territorial_reader", "41711000000000", "111"))
+        expect(Json.parse(centre.reg.syncConflictsJson(supervisor)) == emptyList<Any?>(), "no conflict")
+        expectError(ErrorCode.ACCESS_DENIED, "NO_PERMISSION") { centre.reg.syncConflictsJson(spec) }
+    },
 )
 
 fun runApiChecks(): Pair<Int, List<String>> {
@@ -178,8 +211,9 @@ fun runApiChecks(): Pair<Int, List<String>> {
             passed++
             println("api  ok      ${c.name}")
         } catch (t: Throwable) {
-            failed.add("${c.name}: $t")
-            println("api  FAILED  ${c.name}: $t")
+            val what = if (t is uniffi.kamkor_core.KamkorException) "${t.code()}/${t.reason()} ${t.field()} ${t.args()}" else t.toString()
+            failed.add("${c.name}: $what")
+            println("api  FAILED  ${c.name}: $what")
         }
     }
     return passed to failed

@@ -100,6 +100,10 @@ val OPS: Map<String, Op> = mapOf(
     "revoke_user" to Op(true) { c, s, a ->
         val (u, r) = a.str("user_id") to a.str("reason"); a.finish(); userInfoToJson(c.reg.revokeUser(s!!, u, r))
     },
+    "record_undertaking" to Op(true) { c, s, a ->
+        val u = a.str("user_id"); val x = a.rec("undertaking", ::undertakingFromJson); a.finish()
+        userInfoToJson(c.reg.recordUndertaking(s!!, u, x))
+    },
     "user_id_by_login" to Op(true) { c, s, a ->
         val l = a.str("login"); a.finish(); Json.write(c.reg.userIdByLogin(s!!, l))
     },
@@ -241,10 +245,12 @@ private fun obj(v: Any?, what: String): Map<String, Any?> {
 
 fun setup(sc: Map<String, Any?>, path: File): Ctx {
     val profile = sc["profile"] as? String ?: throw ScenarioError("`profile` is required")
-    val text = if (profile == "kyrgyzstan") kyrgyzProfile() else File(path.parentFile, profile).readText()
+    val text = builtinProfile(profile) ?: File(path.parentFile, profile).readText()
     val clock = TestClock(instantMillis(sc["clock"] as? String ?: throw ScenarioError("`clock` is required")))
-    val admin = newUserFromJson(newUserJson(mapOf("login" to "admin", "role" to "administrator",
-        "territory" to "41700000000000", "agency_inn" to "00000000000001")))
+    val adminFields = linkedMapOf<String, Any?>("login" to "admin", "role" to "administrator",
+        "territory" to "41700000000000", "agency_inn" to "00000000000001")
+    sc["admin"]?.let { adminFields.putAll(obj(it, "`admin`")) }
+    val admin = newUserFromJson(newUserJson(adminFields))
     val reg = createRegistry(null, cheapArgon2(text), MASTER_KEY, clock, admin, SEED)
     val ctx = Ctx(reg, clock)
     ctx.vars["password"] = PASSWORD
@@ -265,7 +271,7 @@ fun setup(sc: Map<String, Any?>, path: File): Ctx {
 
 private val STEP_KEYS = setOf("comment", "as", "op", "args", "session", "expect", "bug")
 private val EXPECT_KEYS = setOf("ok", "error", "match", "save")
-private val FILE_KEYS = setOf("name", "description", "profile", "clock", "users", "steps")
+private val FILE_KEYS = setOf("name", "description", "profile", "clock", "admin", "users", "steps")
 
 class Mismatch(val args: Any?, val doc: Any?, val problems: List<String>) : Exception()
 
