@@ -13,7 +13,9 @@
 //! - arguments: `update_child` / `update_family` `changes_json` (`[FieldChange]`, whose value is
 //!   any JSON value); `report` `request_json` (`ReportRequest`);
 //! - results: `CaseView` (open, get, transition, assessment, visit, programme, plan edits),
-//!   `[CaseView]`, `PlanProposal`, `[HistoryEntry]` (child and case history), `Report`.
+//!   `[CaseView]`, `PlanProposal`, `[HistoryEntry]` (child and case history), `Report`;
+//! - sync: link secrets as their text (`LinkSecret::to_text`), `Enrolment`, `ImportReport` and
+//!   `[Conflict]` as JSON, a conflict's chosen value as JSON; bundles are bytes.
 //!
 //! Ids, territory codes and dates that a person may type are taken as strings and parsed
 //! inside, so a bad one is a coded `VALIDATION` error rather than a uniffi internal error.
