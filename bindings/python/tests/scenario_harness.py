@@ -267,7 +267,10 @@ class Ctx:
     last_session: Optional[kamkor.Session] = None
 
 
-Op = Callable[[Ctx, Optional[kamkor.Session], Args], Any]
+Op = Callable[[Ctx, kamkor.Session, Args], Any]
+
+#: What ops that take no session (``login``, ``clock.*``, ...) get in its place.
+NO_SESSION = kamkor.Session("")
 
 
 def _advance(c: Ctx, s: Any, a: Args) -> None:
@@ -430,7 +433,7 @@ def run_step(ctx: Ctx, step: Dict[str, Any]) -> Tuple[Any, bool]:
     if not isinstance(args, dict):
         raise ScenarioError("args must be an object")
     actor = step.get("as")
-    session: Optional[kamkor.Session] = None
+    session = NO_SESSION
     if not takes_session and actor is not None:
         raise ScenarioError(f"`{op}` takes no `as` (got {actor})")
     if takes_session:

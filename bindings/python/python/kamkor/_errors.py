@@ -50,8 +50,8 @@ class KamkorError(Exception):
         self.message = localize(self.to_dict(), lang)
         super().__init__(self.message)
 
-    @property  # type: ignore[override]
-    def args(self) -> Dict[str, str]:  # the core's message arguments (BaseException's tuple is hidden)
+    @property
+    def args(self) -> Dict[str, str]:  # type: ignore[override]  # the core's arguments, not BaseException's tuple
         """The named values the message interpolates (strings)."""
         return self.details
 

@@ -1,19 +1,34 @@
 """Type stubs of the native module ``kamkor._native`` (values cross as JSON strings)."""
 
 import datetime
-from typing import Optional, Tuple
+from typing import Optional, Tuple, final
 
+__all__ = [
+    "NativeError",
+    "ManualClock",
+    "Registry",
+    "localize_error",
+    "localize_warning",
+    "render_document_pdf",
+    "render_report_csv",
+    "render_report_xlsx",
+    "open_archive",
+    "kyrgyzstan_profile",
+    "__version__",
+]
 __version__: str
 
 class NativeError(Exception):
     """An error of the core; ``args[0]`` is the error as JSON."""
 
+@final
 class ManualClock:
-    def __init__(self, at: datetime.datetime) -> None: ...
+    def __new__(cls, at: datetime.datetime) -> ManualClock: ...
     def now(self) -> datetime.datetime: ...
     def advance(self, by: datetime.timedelta) -> None: ...
     def set(self, at: datetime.datetime) -> None: ...
 
+@final
 class Registry:
     @staticmethod
     def create(

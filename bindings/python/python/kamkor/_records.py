@@ -193,7 +193,7 @@ class Record:
             for f in dataclasses.fields(typing.cast(Any, cls))
             if f.name not in data
             and f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING  # type: ignore[misc]
+            and f.default_factory is dataclasses.MISSING
         ]
         if missing:
             raise ValueError(f"{cls.__name__}: missing {', '.join(missing)}")
@@ -222,15 +222,10 @@ class Record:
         return typing.cast(R, new)
 
 
-def record(cls: Type[R]) -> Type[R]:
-    """Makes a frozen dataclass record of a class body."""
-    return dataclasses.dataclass(frozen=True)(cls)
-
-
 # ---- children and families ---------------------------------------------------------------
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Provenance(Record):
     """Where information came from: a ``source`` code of the profile, the date received, a reference."""
 
@@ -239,7 +234,7 @@ class Provenance(Record):
     reference: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Child(Record):
     """A child's record (``model::Child``). Nested parts (residence, relatives, ...) are dicts."""
 
@@ -262,7 +257,7 @@ class Child(Record):
     needs: Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class FamilyMember(Record):
     """A family member other than the registered children."""
 
@@ -275,7 +270,7 @@ class FamilyMember(Record):
     pin: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Family(Record):
     """A family's record (``model::Family``)."""
 
@@ -287,7 +282,7 @@ class Family(Record):
     notes: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class NewChild(Record):
     """A child to register, with its provenance."""
 
@@ -295,7 +290,7 @@ class NewChild(Record):
     provenance: Provenance
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Warning(Record):
     """A non-blocking finding of a registration (``NO_PIN``, ``LIKELY_DUPLICATE``, ...)."""
 
@@ -312,7 +307,7 @@ class Warning(Record):
         return _native.localize_warning(json.dumps(self.to_dict()), lang)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Registered(Record):
     """The result of a registration: the new id and the warnings."""
 
@@ -320,7 +315,7 @@ class Registered(Record):
     warnings: List[Warning] = dataclasses.field(default_factory=list)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ChildView(Record):
     """A child as a reader sees it."""
 
@@ -334,7 +329,7 @@ class ChildView(Record):
     flags: List[str] = dataclasses.field(default_factory=list)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ChildList(Record):
     """A page of the children in a reader's scope."""
 
@@ -342,7 +337,7 @@ class ChildList(Record):
     children: List[ChildView]
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Match(Record):
     """A search result: the name similarity and the child."""
 
@@ -350,7 +345,7 @@ class Match(Record):
     child: ChildView
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class SearchQuery(Record):
     """A name search: words of a name in any script and order, optionally a birth date."""
 
@@ -359,7 +354,7 @@ class SearchQuery(Record):
     limit: Optional[int] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class DuplicateCandidate(Record):
     """A possible duplicate: ``PIN`` or ``NAME_BIRTH_DATE``, the id when visible, the score."""
 
@@ -368,7 +363,7 @@ class DuplicateCandidate(Record):
     id: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class FieldChange(Record):
     """One change of a record field (``value`` in the field's JSON form)."""
 
@@ -376,7 +371,7 @@ class FieldChange(Record):
     value: Any
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class HistoryEntry(Record):
     """One entry of a record's history; ``fact`` is the fact body (a dict tagged by ``type``)."""
 
@@ -388,7 +383,7 @@ class HistoryEntry(Record):
     fact: Dict[str, Any]
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class FamilyView(Record):
     """A family as a reader sees it."""
 
@@ -404,7 +399,7 @@ class FamilyView(Record):
 # ---- users ---------------------------------------------------------------------------------
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class NewUser(Record):
     """A user account to create."""
 
@@ -424,7 +419,7 @@ class NewUser(Record):
     pin: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class UserInfo(Record):
     """A user as the registry shows it (no secrets)."""
 
@@ -441,7 +436,7 @@ class UserInfo(Record):
     status: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ExternalPrincipal(Record):
     """A person authenticated by an outside system (a PIN and the issuer)."""
 
@@ -452,7 +447,7 @@ class ExternalPrincipal(Record):
 # ---- cases ---------------------------------------------------------------------------------
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class BasisDocument(Record):
     """The document a case step rests on."""
 
@@ -462,7 +457,7 @@ class BasisDocument(Record):
     issuer: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class OpenCase(Record):
     """A request to open a case for a child."""
 
@@ -473,7 +468,7 @@ class OpenCase(Record):
     received_at: Optional[_dt.datetime] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class TransitionRequest(Record):
     """A workflow transition with its ground, text and document when required."""
 
@@ -483,7 +478,7 @@ class TransitionRequest(Record):
     document: Optional[BasisDocument] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Finding(Record):
     """One finding of an assessment."""
 
@@ -493,7 +488,7 @@ class Finding(Record):
     note: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Assessment(Record):
     """An assessment of a child's needs: findings, the domains without concerns, and (set by the
     registry) when it was submitted and the risk level."""
@@ -504,7 +499,7 @@ class Assessment(Record):
     risk: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Visit(Record):
     """A monitoring visit."""
 
@@ -513,7 +508,7 @@ class Visit(Record):
     concerns: List[str] = dataclasses.field(default_factory=list)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Decision(Record):
     """A commission's decision on an interagency programme."""
 
@@ -523,7 +518,7 @@ class Decision(Record):
     text: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Contribution(Record):
     """An agency's contribution to a programme."""
 
@@ -532,7 +527,7 @@ class Contribution(Record):
     text: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Case(Record):
     """A case (``case::Case``); measures, visits and the programme stay dicts."""
 
@@ -553,7 +548,7 @@ class Case(Record):
     programme: Optional[Dict[str, Any]] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class DueItem(Record):
     """Something due on a case: a stage deadline, a measure or a visit."""
 
@@ -568,7 +563,7 @@ class DueItem(Record):
     urgent: bool
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class CaseView(Record):
     """A case as a reader sees it: the case, the transitions available and what is due."""
 
@@ -579,7 +574,7 @@ class CaseView(Record):
     due: List[DueItem] = dataclasses.field(default_factory=list)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class DueQuery(Record):
     """Which due items to list."""
 
@@ -591,7 +586,7 @@ class DueQuery(Record):
 # ---- plans ---------------------------------------------------------------------------------
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class PlanProposal(Record):
     """A proposed plan: circumstances ``[[code, severity]...]``, proposed measures and the diff."""
 
@@ -601,7 +596,7 @@ class PlanProposal(Record):
     diff: Dict[str, Any]
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ManualMeasure(Record):
     """A measure added by hand."""
 
@@ -612,7 +607,7 @@ class ManualMeasure(Record):
     reason: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class MeasureChange(Record):
     """A change of a measure by hand (with a reason)."""
 
@@ -622,7 +617,7 @@ class MeasureChange(Record):
     due_working_days: Optional[int] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class MeasureUpdate(Record):
     """The execution of a measure: its status, result and responsible person."""
 
@@ -634,7 +629,7 @@ class MeasureUpdate(Record):
 # ---- audit, backup, territories, reports, retention ----------------------------------------
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class AuditReport(Record):
     """The result of an audit chain check."""
 
@@ -643,7 +638,7 @@ class AuditReport(Record):
     first_break: Optional[Dict[str, Any]] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class AuditEntry(Record):
     """An audit entry: who did what to which target, and whether it was allowed."""
 
@@ -656,7 +651,7 @@ class AuditEntry(Record):
     detail: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class BackupSummary(Record):
     """What a backup holds: records, size and SHA-256."""
 
@@ -665,7 +660,7 @@ class BackupSummary(Record):
     sha256: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class LoadSummary(Record):
     """What loading a territory classifier did."""
 
@@ -674,7 +669,7 @@ class LoadSummary(Record):
     closed: int
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ReportRequest(Record):
     """A statutory report: ``report`` is ``{"kind": "consolidated"}`` or a quarter's report."""
 
@@ -698,7 +693,7 @@ class ReportRequest(Record):
         return ReportRequest({"kind": "monitoring", "year": year, "quarter": quarter}, territory)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class RetentionCandidate(Record):
     """A child due for retention (or held)."""
 
@@ -708,7 +703,7 @@ class RetentionCandidate(Record):
     hold: Optional[str] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class RetentionPlan(Record):
     """What a retention run would do now."""
 
@@ -719,7 +714,7 @@ class RetentionPlan(Record):
     held: List[RetentionCandidate] = dataclasses.field(default_factory=list)
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class RetentionReport(Record):
     """What a retention run or an archive on request did."""
 
@@ -733,7 +728,7 @@ class RetentionReport(Record):
     keyring_generation: Optional[int] = None
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class ArchiveRequest(Record):
     """A reasoned request to archive a record."""
 
@@ -742,7 +737,7 @@ class ArchiveRequest(Record):
     document: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class RequestLogEntry(Record):
     """An entry of the archive request log."""
 
@@ -753,7 +748,7 @@ class RequestLogEntry(Record):
     outcome: str
 
 
-@record
+@dataclasses.dataclass(frozen=True)
 class Certificate(Record):
     """A data subject's certificate: canonical JSON, its SHA-256 and the printable document."""
 

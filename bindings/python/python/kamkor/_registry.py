@@ -6,6 +6,7 @@ import datetime as _dt
 import io
 import json
 import os
+import typing
 from types import TracebackType
 from typing import (
     IO,
@@ -161,7 +162,9 @@ def _js(value: Any) -> str:
 
 def _rec(cls: Type[R], value: Union[R, Mapping[str, Any]]) -> R:
     """A record from a record or a mapping (validated by the record's fields)."""
-    return value if isinstance(value, cls) else cls.from_dict(value)
+    if isinstance(value, cls):
+        return value
+    return cls.from_dict(typing.cast(Mapping[str, Any], value))
 
 
 def _write(out: Out, data: bytes) -> None:
