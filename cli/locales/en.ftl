@@ -167,6 +167,7 @@ history-family-registered = family registered
 history-changed = circumstances changed
 history-linked = linked to family { $family }
 history-case = case: { $event }
+history-screened = flagged by screening: { $rules }
 history-unlinked = removed from the family
 history-source = Source: { $source }, received on { $date }
 
@@ -330,3 +331,18 @@ demo-sample-case = A case in full, as { $login } sees it:
 demo-check-illegal-transition = Approves plans of a case that is not at the planning stage
 demo-check-specialist-approves = Gives the territorial division's consent to suspension
 col-due-count = Due
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): { $rows } rows, { $accepted } accepted, { $created } children and { $families } families created, { $unchanged } unchanged, { $rejected } rejected, { $review } for review, { $signals } signals.
+import-nothing-written = Nothing written. { $file } ({ $encoding }): { $rows } rows, { $accepted } would be accepted, { $rejected } rejected, { $review } for review, { $signals } signals.
+import-more-rejected = … and { $count } more rejected rows (all of them are in the rejects file).
+import-file-written = Written: { $path }
+signals-none = No open signals in your scope.
+col-line = Line
+col-field = Field
+col-child = Child
+col-rule = Rule
+import-source = Give either --mapping FILE or --household-book.
+import-mode = Unknown mode "{ $value }": use validate, all-or-nothing or row-by-row.
+import-encoding = Unknown encoding "{ $value }": use auto, utf-8 or cp1251.
+import-rows-rejected = { $count } rows were rejected.

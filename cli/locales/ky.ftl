@@ -167,6 +167,7 @@ history-family-registered = үй-бүлө катталды
 history-changed = жагдайлар өзгөрдү
 history-linked = { $family } үй-бүлөсүнө байланыштырылды
 history-case = иш: { $event }
+history-screened = скрининг менен аныкталды: { $rules }
 history-unlinked = үй-бүлөдөн чыгарылды
 history-source = Булагы: { $source }, алынган күнү { $date }
 
@@ -330,3 +331,18 @@ demo-sample-case = Иш толугу менен, { $login } көргөндөй:
 demo-check-illegal-transition = Пландоо этабында эмес иштин пландарын бекитет
 demo-check-specialist-approves = Токтотууга аймактык бөлүмдүн макулдугун берет
 col-due-count = Мөөнөттөр
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): { $rows } сап, { $accepted } кабыл алынды, { $created } бала жана { $families } үй-бүлө түзүлдү, { $unchanged } өзгөрүүсүз, { $rejected } четке кагылды, { $review } текшерүүгө, { $signals } сигнал.
+import-nothing-written = Эч нерсе жазылган жок. { $file } ({ $encoding }): { $rows } сап, { $accepted } кабыл алынмак, { $rejected } четке кагылды, { $review } текшерүүгө, { $signals } сигнал.
+import-more-rejected = … жана дагы { $count } четке кагылган сап (баары четке кагылгандар файлында).
+import-file-written = Файл жазылды: { $path }
+signals-none = Сиздин аймагыңызда ачык сигналдар жок.
+col-line = Сап
+col-field = Талаа
+col-child = Бала
+col-rule = Эреже
+import-source = --mapping ФАЙЛ же --household-book көрсөтүңүз.
+import-mode = Белгисиз режим «{ $value }»: validate, all-or-nothing же row-by-row.
+import-encoding = Белгисиз коддоо «{ $value }»: auto, utf-8 же cp1251.
+import-rows-rejected = Четке кагылган саптар: { $count }.

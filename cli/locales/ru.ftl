@@ -167,6 +167,7 @@ history-family-registered = семья зарегистрирована
 history-changed = изменение обстоятельств
 history-linked = привязан к семье { $family }
 history-case = дело: { $event }
+history-screened = выявлен скринингом: { $rules }
 history-unlinked = исключён из семьи
 history-source = Источник: { $source }, получено { $date }
 
@@ -330,3 +331,18 @@ demo-sample-case = Случай целиком, как его видит { $logi
 demo-check-illegal-transition = Утверждает планы случая, который не на этапе планирования
 demo-check-specialist-approves = Даёт согласие территориального подразделения на приостановление
 col-due-count = Сроки
+
+# kamkor import / signals
+import-done = { $file } ({ $encoding }): строк { $rows }, принято { $accepted }, создано детей { $created } и семей { $families }, без изменений { $unchanged }, отклонено { $rejected }, на проверку { $review }, сигналов { $signals }.
+import-nothing-written = Ничего не записано. { $file } ({ $encoding }): строк { $rows }, было бы принято { $accepted }, отклонено { $rejected }, на проверку { $review }, сигналов { $signals }.
+import-more-rejected = … и ещё { $count } отклонённых строк (все они в файле отклонённых).
+import-file-written = Записан файл: { $path }
+signals-none = В вашей области нет открытых сигналов.
+col-line = Строка
+col-field = Поле
+col-child = Ребёнок
+col-rule = Правило
+import-source = Укажите либо --mapping ФАЙЛ, либо --household-book.
+import-mode = Неизвестный режим «{ $value }»: validate, all-or-nothing или row-by-row.
+import-encoding = Неизвестная кодировка «{ $value }»: auto, utf-8 или cp1251.
+import-rows-rejected = Отклонено строк: { $count }.

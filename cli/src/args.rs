@@ -95,6 +95,29 @@ pub enum Command {
     Archive(ArchiveCmd),
     /// Build a demonstration registry with synthetic data and show the access rules at work.
     Demo(DemoArgs),
+    /// Bulk import of children (CSV, XLSX, JSON Lines) under a mapping, or of the household book.
+    Import(ImportArgs),
+    /// Children flagged by household screening, with no case opened yet.
+    Signals,
+}
+
+/// `kamkor import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The source file (.csv, .xlsx, .jsonl).
+    pub file: PathBuf,
+    /// The mapping (TOML): source columns to fields, value maps, date formats.
+    #[arg(long, conflicts_with = "household_book")]
+    pub mapping: Option<PathBuf>,
+    /// The file is a Sanarip aimak household book export (families, minors, screening).
+    #[arg(long)]
+    pub household_book: bool,
+    /// validate (a dry run), all-or-nothing, or row-by-row.
+    #[arg(long, default_value = "all-or-nothing")]
+    pub mode: String,
+    /// Text encoding: auto (UTF-8, else cp1251), utf-8 or cp1251.
+    #[arg(long)]
+    pub encoding: Option<String>,
 }
 
 /// Where a password comes from: `--password-stdin`, env `KAMKOR_PASSWORD`, or a hidden prompt.

@@ -43,6 +43,22 @@ impl ErrorCode {
             ErrorCode::Profile => "PROFILE",
         }
     }
+
+    /// The code of its stable string form (the inverse of [`ErrorCode::as_str`]).
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        [
+            ErrorCode::AccessDenied,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Validation,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::Storage,
+            ErrorCode::Crypto,
+            ErrorCode::Profile,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
 }
 
 /// The error every public operation returns.

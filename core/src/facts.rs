@@ -105,6 +105,13 @@ pub enum FactBody {
         /// Where the information came from.
         provenance: Provenance,
     },
+    /// Screening rules of the profile flagged the child (INT-1): a signal for a specialist.
+    Screened {
+        /// The rules met (ids of the profile's `[screening]` rules).
+        rules: Vec<String>,
+        /// Where the information came from (the household book row).
+        provenance: Provenance,
+    },
 }
 
 /// The clear part of a subject's current state: what access checks need without decrypting.

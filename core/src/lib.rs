@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod facts;
 pub mod i18n;
+pub mod import;
 pub mod model;
 pub mod names;
 pub mod pin;

@@ -251,6 +251,9 @@ pub struct Profile {
     /// Reporting settings.
     #[serde(default)]
     pub reporting: Reporting,
+    /// Screening rules that flag children at risk in imported household data (INT-1).
+    #[serde(default)]
+    pub screening: crate::import::screening::Screening,
 }
 
 /// The profile format this library reads.
@@ -286,6 +289,7 @@ impl Profile {
     }
 
     fn validate(&self) -> Result<(), Error> {
+        self.screening.validate(self)?;
         let bad = |reason: &str, path: String| Error::new(ErrorCode::Profile, reason).with_field(path);
         if self.profile.format != PROFILE_FORMAT {
             return Err(bad("PROFILE_FORMAT", "profile.format".into()).arg("found", self.profile.format));

@@ -304,3 +304,87 @@ impl Synth {
         Family { name, territory: child.identified_in.clone(), address: None, members, circumstances, notes: None }
     }
 }
+
+impl Synth {
+    /// A Sanarip aimak household book export (`docs/src/household-book.md`) of `households`
+    /// households (about 4.5 members each) as CSV text with `;` delimiters.
+    pub fn household_book(&mut self, households: usize) -> String {
+        let mut out = String::with_capacity(households * 600);
+        out.push_str(&crate::import::household::COLUMNS.join(";"));
+        out.push('\n');
+        for h in 0..households {
+            self.household_rows(h + 1, &mut out);
+        }
+        out
+    }
+
+    fn person(&mut self, sex: Sex, birth: NaiveDate, surname_m: &str) -> (String, String, Option<String>) {
+        let given = if sex == Sex::Male { self.pick(KG_MALE) } else { self.pick(KG_FEMALE) }.to_string();
+        let surname = if sex == Sex::Female { feminine(surname_m) } else { surname_m.to_string() };
+        let serial = self.serials.entry((sex, birth)).or_default();
+        *serial += 1;
+        let serial = *serial;
+        let pin = self.chance(0.97).then(|| KgPin::synthesize(sex, birth, serial).as_str().to_string());
+        (surname, given, pin)
+    }
+
+    fn household_rows(&mut self, n: usize, out: &mut String) {
+        use std::fmt::Write;
+        let i = self.rng.gen_range(0..self.places.len());
+        let soate = self.places[i].clone();
+        let low_income = self.chance(0.25);
+        let family = self.pick(KG_SURNAMES).to_string();
+        let today = self.today;
+        let years = |y: i64, r: &mut StdRng| today - Duration::days(y * 365 + r.gen_range(0..365));
+        let head_birth = years(self.rng.gen_range(28..50), &mut self.rng);
+        let spouse_birth = years(self.rng.gen_range(25..45), &mut self.rng);
+        let father_abroad = self.chance(0.2);
+        let mother_abroad = self.chance(if father_abroad { 0.35 } else { 0.05 });
+        let father_dead = !father_abroad && self.chance(0.03);
+        let mother_dead = !mother_abroad && self.chance(if father_dead { 0.2 } else { 0.02 });
+        let kids = self.rng.gen_range(1..=5);
+        let grandparent = self.chance(0.3);
+        let mut row = |no: usize,
+                       rel: &str,
+                       sex: Sex,
+                       birth: NaiveDate,
+                       abroad: bool,
+                       disabled: bool,
+                       dead: bool,
+                       synth: &mut Synth| {
+            let (surname, given, pin) = synth.person(sex, birth, &family);
+            let deceased = if dead {
+                (today - Duration::days(synth.rng.gen_range(30..2000))).format("%d.%m.%Y").to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "H{n:07};{soate};айыл {n}, үй {};{};{no};{rel};{surname};{given};;{};{};{};{};{};{deceased};;",
+                n % 300 + 1,
+                u8::from(low_income),
+                if sex == Sex::Female { "ж" } else { "м" },
+                birth.format("%d.%m.%Y"),
+                pin.unwrap_or_default(),
+                u8::from(abroad),
+                u8::from(disabled),
+            );
+        };
+        row(1, "head", Sex::Male, head_birth, father_abroad, false, father_dead, self);
+        row(2, "spouse", Sex::Female, spouse_birth, mother_abroad, false, mother_dead, self);
+        let mut no = 3;
+        if grandparent {
+            let b = years(self.rng.gen_range(60..80), &mut self.rng);
+            let disabled = self.chance(0.2);
+            row(no, "parent", Sex::Female, b, false, disabled, false, self);
+            no += 1;
+        }
+        for _ in 0..kids {
+            let sex = if self.chance(0.5) { Sex::Female } else { Sex::Male };
+            let b = today - Duration::days(self.rng.gen_range(60..18 * 365));
+            let disabled = self.chance(0.05);
+            row(no, "child", sex, b, false, disabled, false, self);
+            no += 1;
+        }
+    }
+}

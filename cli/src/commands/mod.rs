@@ -7,6 +7,7 @@ mod children;
 mod classifier;
 mod dataset;
 mod families;
+mod import;
 mod print;
 mod render;
 mod reports;
@@ -30,6 +31,8 @@ pub fn run(app: &App, command: Command) -> CliResult {
         Command::Profile(c) => setup::profile(app, c),
         Command::Territory(TerritoryCmd::List { under, profile }) => setup::territory(app, under, profile),
         Command::Territory(TerritoryCmd::Load(a)) => classifier::load(app, a),
+        Command::Import(a) => import::run(app, a),
+        Command::Signals => import::signals(app),
         Command::Report(c) => reports::run(app, c),
         Command::Dataset(a) => dataset::run(app, a),
         Command::Retention(c) => archive::retention(app, c),

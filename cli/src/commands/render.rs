@@ -141,6 +141,16 @@ pub fn history(ui: &Ui, reg: &Registry, entries: &[HistoryEntry]) {
             FactBody::Changed { .. } => ui.t("history-changed"),
             FactBody::FamilyLinked { family: Some(f), .. } => ui.ta("history-linked", &[("family", f.to_string())]),
             FactBody::FamilyLinked { family: None, .. } => ui.t("history-unlinked"),
+            FactBody::Screened { rules, .. } => {
+                let labels: Vec<String> = rules
+                    .iter()
+                    .map(|r| {
+                        let rule = reg.profile().screening.rules.iter().find(|x| &x.id == r);
+                        rule.map(|x| x.label.get(ui.lang).to_string()).unwrap_or_else(|| r.clone())
+                    })
+                    .collect();
+                ui.ta("history-screened", &[("rules", labels.join("; "))])
+            }
             FactBody::Case { event } => {
                 let tag = serde_json::to_value(event)
                     .ok()
@@ -161,7 +171,8 @@ pub fn history(ui: &Ui, reg: &Registry, entries: &[HistoryEntry]) {
             FactBody::ChildRegistered { provenance, .. }
             | FactBody::FamilyRegistered { provenance, .. }
             | FactBody::Changed { provenance, .. }
-            | FactBody::FamilyLinked { provenance, .. } => Some(provenance),
+            | FactBody::FamilyLinked { provenance, .. }
+            | FactBody::Screened { provenance, .. } => Some(provenance),
             FactBody::Case { .. } => None,
         };
         if let Some(p) = prov {

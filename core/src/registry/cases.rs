@@ -172,6 +172,8 @@ impl Registry {
         let mut batch = Batch::new();
         self.wrap_key(&mut batch, &id, &child_key)?;
         batch.put(Tree::Index, index::child_case(&req.child, &id), Vec::new());
+        // A screening signal is answered by opening the case.
+        Self::clear_signal(&mut batch, &req.child);
         let header = StateHeader {
             format: facts::FORMAT,
             kind: SubjectKind::Case,

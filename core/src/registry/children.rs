@@ -124,6 +124,23 @@ fn flags(c: &Child) -> Vec<String> {
     f
 }
 
+/// A checked child to stage: its warnings, its family (linked at once) and the screening
+/// rules it met.
+pub(crate) struct ToStage {
+    pub(crate) child: NewChild,
+    pub(crate) warnings: Vec<Warning>,
+    pub(crate) family: Option<SubjectId>,
+    pub(crate) rules: Vec<String>,
+}
+
+/// Children staged into a batch, waiting for the commit.
+pub(crate) struct Staged<'a> {
+    pub(crate) facts: Vec<PendingFact<'a>>,
+    pub(crate) audit: Vec<AuditDraft>,
+    pub(crate) stats: Vec<super::stats_ops::StatChange>,
+    pub(crate) registered: Vec<Registered>,
+}
+
 impl Registry {
     /// Registers one child. `CONFLICT/DUPLICATE_PIN` when the PIN is registered already;
     /// a likely duplicate by name and birth date is a warning.
@@ -145,22 +162,16 @@ impl Registry {
         rows: bool,
     ) -> Result<Vec<Registered>, Error> {
         let actor = self.actor(session)?;
-        let ctx = self.context();
         let row = |i: usize, e: Error| if rows { e.in_context(&format!("rows[{i}]")) } else { e };
-        let org = actor.user.data.agency_inn.clone();
         let mut warnings = Vec::with_capacity(items.len());
         let mut pins_in_batch = HashSet::new();
         for (i, item) in items.iter_mut().enumerate() {
-            let w = item.record.validate(&ctx).map_err(|e| row(i, e))?;
-            self.check_provenance(&item.provenance).map_err(|e| row(i, e))?;
-            let target = crate::access::Target { territory: &item.record.identified_in, organization: &org };
-            self.authorize(&actor, Action::Write, Some(&target), "child.register", None).map_err(|e| row(i, e))?;
+            warnings.push(self.check_child_record(&actor, item).map_err(|e| row(i, e))?);
             if let Some(pin) = &item.record.pin {
                 if !pins_in_batch.insert(pin.clone()) {
                     return Err(row(i, Error::new(ErrorCode::Conflict, "DUPLICATE_PIN").with_field("pin")));
                 }
             }
-            warnings.push(w);
         }
         // Duplicates against the registry.
         for (i, item) in items.iter().enumerate() {
@@ -173,54 +184,93 @@ impl Registry {
                     return Err(row(i, e));
                 }
             }
-            for m in index::match_values(&item.record.surname, &item.record.given_name, item.record.birth_date) {
-                let prefix = blind_prefix(index::MATCH, &self.blind("match", &m));
-                if let Some((k, _)) =
-                    self.store.scan(Tree::Index, &prefix, &prefix, 1).map_err(Error::storage)?.into_iter().next()
-                {
-                    if let Some(id) = trailing_id(&k) {
-                        let detail = self.visible_id(&actor, &id)?.map(|i| i.to_string());
-                        warnings[i].push(Warning {
-                            code: "LIKELY_DUPLICATE".into(),
-                            field: Some("surname".into()),
-                            detail,
-                        });
-                        break;
-                    }
+            if let Some(id) = self.likely_match(&item.record)? {
+                let detail = self.visible_id(&actor, &id)?.map(|i| i.to_string());
+                warnings[i].push(Warning { code: "LIKELY_DUPLICATE".into(), field: Some("surname".into()), detail });
+            }
+        }
+        let mut batch = Batch::new();
+        let keys = (0..items.len()).map(|_| self.new_subject(&mut batch)).collect::<Result<Vec<_>, _>>()?;
+        let staged = self.stage_children(
+            &actor,
+            &mut batch,
+            &keys,
+            items
+                .into_iter()
+                .zip(warnings)
+                .map(|(child, warnings)| ToStage { child, warnings, family: None, rules: Vec::new() })
+                .collect(),
+        )?;
+        self.commit_with_stats(batch, staged.facts, staged.audit, &staged.stats)?;
+        Ok(staged.registered)
+    }
+
+    /// Normalizes and validates a record for registration by an actor: the record, the
+    /// provenance and the actor's right to write in its territory. Returns the warnings.
+    pub(crate) fn check_child_record(&self, actor: &Actor, item: &mut NewChild) -> Result<Vec<Warning>, Error> {
+        let w = item.record.validate(&self.context())?;
+        self.check_provenance(&item.provenance)?;
+        let org = &actor.user.data.agency_inn;
+        let target = crate::access::Target { territory: &item.record.identified_in, organization: org };
+        self.authorize(actor, Action::Write, Some(&target), "child.register", None)?;
+        Ok(w)
+    }
+
+    /// A registered child with the same folded name and birth date, if any (REG-6).
+    pub(crate) fn likely_match(&self, record: &Child) -> Result<Option<SubjectId>, Error> {
+        for m in index::match_values(&record.surname, &record.given_name, record.birth_date) {
+            let prefix = blind_prefix(index::MATCH, &self.blind("match", &m));
+            if let Some((k, _)) =
+                self.store.scan(Tree::Index, &prefix, &prefix, 1).map_err(Error::storage)?.into_iter().next()
+            {
+                if let Some(id) = trailing_id(&k) {
+                    return Ok(Some(id));
                 }
             }
         }
+        Ok(None)
+    }
+
+    /// Stages checked children into a batch (one key per child, from `keys`), each optionally
+    /// linked to a family at once and flagged by screening rules (a `screened` fact). The caller commits the batch with the returned facts,
+    /// audit entries and statistics.
+    pub(crate) fn stage_children<'a>(
+        &self,
+        actor: &'a Actor,
+        batch: &mut Batch,
+        keys: &'a [(SubjectId, crate::crypto::Key)],
+        items: Vec<ToStage>,
+    ) -> Result<Staged<'a>, Error> {
         let now = self.now().timestamp_millis();
-        let mut batch = Batch::new();
-        let mut pending = Vec::with_capacity(items.len());
-        let mut drafts = Vec::with_capacity(items.len());
-        let keys = (0..items.len()).map(|_| self.new_subject(&mut batch)).collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(items.len());
-        let mut stats = Vec::with_capacity(items.len());
-        for ((item, (id, key)), w) in items.into_iter().zip(keys.iter()).zip(warnings) {
+        let org = actor.user.data.agency_inn.clone();
+        let mut staged = Staged {
+            facts: Vec::with_capacity(items.len()),
+            audit: Vec::with_capacity(items.len()),
+            stats: Vec::with_capacity(items.len()),
+            registered: Vec::with_capacity(items.len()),
+        };
+        for (ToStage { child: item, warnings: w, family, rules }, (id, key)) in items.into_iter().zip(keys.iter()) {
             let change = self.child_stat_change(None, &item.record, None)?;
             let stat = Some(change.id);
-            stats.push(change);
+            staged.stats.push(change);
             for k in self.child_index_keys(id, &item.record) {
                 batch.put(Tree::Index, k, Vec::new());
+            }
+            if let Some(f) = &family {
+                batch.put(Tree::Index, index::family_child(f, id), Vec::new());
             }
             let header = StateHeader {
                 format: facts::FORMAT,
                 kind: SubjectKind::Child,
-                version: 1,
+                version: 1 + u64::from(family.is_some()) + u64::from(!rules.is_empty()),
                 territory: item.record.identified_in.clone(),
                 organization: org.clone(),
                 created_ms: now,
                 updated_ms: now,
             };
-            self.put_state(
-                &mut batch,
-                id,
-                &header,
-                &StateBody::Child { record: item.record.clone(), family: None, stat },
-                key,
-            )?;
-            pending.push(PendingFact {
+            self.put_state(batch, id, &header, &StateBody::Child { record: item.record.clone(), family, stat }, key)?;
+            let provenance = item.provenance.clone();
+            staged.facts.push(PendingFact {
                 subject: *id,
                 kind: SubjectKind::Child,
                 base_version: 0,
@@ -232,15 +282,34 @@ impl Registry {
                 },
                 key,
             });
-            drafts.push(AuditDraft::allowed(&actor.user.id, "child.register", Some(id.to_string())));
-            out.push(Registered { id: *id, warnings: w });
+            staged.audit.push(AuditDraft::allowed(&actor.user.id, "child.register", Some(id.to_string())));
+            if family.is_some() {
+                staged.facts.push(PendingFact {
+                    subject: *id,
+                    kind: SubjectKind::Child,
+                    base_version: 1,
+                    author: &actor.user.id,
+                    body: FactBody::FamilyLinked { family, provenance: provenance.clone() },
+                    key,
+                });
+            }
+            if !rules.is_empty() {
+                staged.facts.push(PendingFact {
+                    subject: *id,
+                    kind: SubjectKind::Child,
+                    base_version: 1 + u64::from(family.is_some()),
+                    author: &actor.user.id,
+                    body: FactBody::Screened { rules, provenance },
+                    key,
+                });
+            }
+            staged.registered.push(Registered { id: *id, warnings: w });
         }
-        self.commit_with_stats(batch, pending, drafts, &stats)?;
-        Ok(out)
+        Ok(staged)
     }
 
     /// Subjects holding a PIN (normally zero or one).
-    fn pin_holders(&self, pin: &str) -> Result<Vec<SubjectId>, Error> {
+    pub(crate) fn pin_holders(&self, pin: &str) -> Result<Vec<SubjectId>, Error> {
         let prefix = blind_prefix(index::PIN, &self.blind("pin", pin));
         Ok(self
             .store
@@ -252,7 +321,7 @@ impl Registry {
     }
 
     /// The id if the actor may read the subject.
-    fn visible_id(&self, actor: &Actor, id: &SubjectId) -> Result<Option<SubjectId>, Error> {
+    pub(crate) fn visible_id(&self, actor: &Actor, id: &SubjectId) -> Result<Option<SubjectId>, Error> {
         Ok(self.state_header(id)?.and_then(|(h, _)| {
             crate::access::decide(
                 &self.profile,

@@ -43,16 +43,36 @@ impl Registry {
         let ctx = self.context();
         family.validate(&ctx)?;
         self.check_provenance(&provenance)?;
-        let org = actor.user.data.agency_inn.clone();
         self.authorize(
             &actor,
             Action::Write,
-            Some(&Target { territory: &family.territory, organization: &org }),
+            Some(&Target { territory: &family.territory, organization: &actor.user.data.agency_inn }),
             "family.register",
             None,
         )?;
         let mut batch = Batch::new();
         let (id, key) = self.new_subject(&mut batch)?;
+        let (fact, stat) = self.stage_family(&actor, &mut batch, &id, &key, family, provenance)?;
+        self.commit_with_stats(
+            batch,
+            vec![fact],
+            vec![AuditDraft::allowed(&actor.user.id, "family.register", Some(id.to_string()))],
+            &[stat],
+        )?;
+        Ok(id)
+    }
+
+    /// Stages a checked family into a batch; the caller commits the fact and the statistics.
+    pub(crate) fn stage_family<'a>(
+        &self,
+        actor: &'a super::Actor,
+        batch: &mut Batch,
+        id: &SubjectId,
+        key: &'a crate::crypto::Key,
+        family: Family,
+        provenance: Provenance,
+    ) -> Result<(PendingFact<'a>, super::stats_ops::StatChange), Error> {
+        let org = actor.user.data.agency_inn.clone();
         let now = self.now().timestamp_millis();
         let header = StateHeader {
             format: facts::FORMAT,
@@ -69,21 +89,16 @@ impl Registry {
             new: Some(crate::stats::StatRecord::of_family(&family)),
         };
         let stat = Some(change.id);
-        self.put_state(&mut batch, &id, &header, &StateBody::Family { record: family.clone(), stat }, &key)?;
+        self.put_state(batch, id, &header, &StateBody::Family { record: family.clone(), stat }, key)?;
         let fact = PendingFact {
-            subject: id,
+            subject: *id,
             kind: SubjectKind::Family,
             base_version: 0,
             author: &actor.user.id,
             body: FactBody::FamilyRegistered { record: family, organization: org, provenance },
-            key: &key,
+            key,
         };
-        self.commit(
-            batch,
-            vec![fact],
-            vec![AuditDraft::allowed(&actor.user.id, "family.register", Some(id.to_string()))],
-        )?;
-        Ok(id)
+        Ok((fact, change))
     }
 
     fn load_family(

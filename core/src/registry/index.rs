@@ -17,6 +17,10 @@ pub(crate) const FAMILY_CHILD: u8 = b'F';
 pub(crate) const CHILD_CASE: u8 = b'C';
 pub(crate) const DUE: u8 = b'Q';
 pub(crate) const PAIR: u8 = b'G';
+/// An open screening signal of a child (sealed rules with the child's key).
+pub(crate) const SIGNAL: u8 = b'R';
+/// A household of the household book already imported as a family (blind household id).
+pub(crate) const HOUSEHOLD: u8 = b'H';
 
 pub(crate) fn blind_key(tag: u8, blind: &[u8; 16], id: &SubjectId) -> Vec<u8> {
     let mut k = Vec::with_capacity(33);

@@ -9,6 +9,7 @@ mod classifier;
 mod dataset;
 mod due;
 mod families;
+mod import_ops;
 mod index;
 mod keyring;
 mod plans;
