@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use kamkor_core::archive::ArchiveRequest;
+use kamkor_core::import::{ImportOptions, ImportReport, Mapping, Progress};
 use kamkor_core::registry::{DueQuery, ReportRequest, SearchQuery};
 use kamkor_core::store::{MemoryStore, SledStore, Store};
 use kamkor_core::{Clock, Env, Error, ErrorCode, Key, Lang, ManualClock, NewUser, Registry, Session, SubjectId};
@@ -74,6 +75,32 @@ fn key(bytes: &[u8]) -> Result<Key, Error> {
 
 fn render_err(e: kamkor_core::render::RenderError) -> Error {
     Error::new(ErrorCode::Storage, e.code()).arg("detail", e)
+}
+
+/// Calls the host's progress callback (with the GIL) from inside an import that runs without it.
+/// An exception in the callback cannot stop the import: it goes to `sys.unraisablehook`.
+fn progress_fn(callback: Option<Py<PyAny>>) -> impl FnMut(Progress) + Send {
+    move |p: Progress| {
+        if let Some(cb) = &callback {
+            Python::attach(|py| {
+                if let Err(e) = cb.call1(py, (p.done, p.total)) {
+                    e.write_unraisable(py, Some(cb.bind(py)));
+                }
+            });
+        }
+    }
+}
+
+fn mapping(toml_text: Option<&str>, json: Option<&str>) -> Result<Mapping, Error> {
+    match (toml_text, json) {
+        (Some(t), _) => Mapping::from_toml(t),
+        (None, Some(j)) => {
+            let m: Mapping = de(j, "mapping")?;
+            m.check()?;
+            Ok(m)
+        }
+        (None, None) => Err(Error::validation("BAD_VALUE", "mapping").arg("detail", "a mapping is needed")),
+    }
 }
 
 /// A clock the host sets and moves (tests, scenario replays, reproducible runs).
@@ -605,6 +632,53 @@ impl PyRegistry {
         self.run(py, |r| r.denied_attempts(&s(&session), since))
     }
 
+    // ---- bulk import (REG-5) and the household book (INT-1)
+
+    /// Imports children from a CSV, XLSX or JSON Lines file under a mapping (TOML text or JSON).
+    /// The GIL is released while importing; `progress(done, total)` is called (with the GIL)
+    /// after every chunk of rows.
+    #[pyo3(signature = (session, data, mapping_toml, mapping_json, options, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_file(
+        &self,
+        py: Python<'_>,
+        session: String,
+        data: Vec<u8>,
+        mapping_toml: Option<String>,
+        mapping_json: Option<String>,
+        options: String,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let mut tick = progress_fn(progress);
+        self.run(py, |r| {
+            let m = mapping(mapping_toml.as_deref(), mapping_json.as_deref())?;
+            let o: ImportOptions = de(&options, "options")?;
+            r.import(&s(&session), &data, &m, &o, &mut tick)
+        })
+    }
+
+    /// Imports a Sanarip aimak household book (families, children, screening signals).
+    #[pyo3(signature = (session, data, options, progress=None))]
+    fn import_household_book(
+        &self,
+        py: Python<'_>,
+        session: String,
+        data: Vec<u8>,
+        options: String,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let mut tick = progress_fn(progress);
+        self.run(py, |r| {
+            let o: ImportOptions = de(&options, "options")?;
+            r.import_household_book(&s(&session), &data, &o, &mut tick)
+        })
+    }
+
+    /// Open screening signals in the reader's scope.
+    fn signals(&self, py: Python<'_>, session: String) -> PyResult<String> {
+        self.run(py, |r| r.signals(&s(&session)))
+    }
+
     /// (summary JSON, backup bytes).
     fn backup(&self, py: Python<'_>, session: String) -> PyResult<(String, Py<PyBytes>)> {
         let r = self.run_bytes(py, |r| {
@@ -680,6 +754,42 @@ fn open_archive(py: Python<'_>, package: Vec<u8>, master_key: Vec<u8>) -> PyResu
     .map_err(py_err)
 }
 
+/// An import report's CSV files: `rejects` (with the source's headers), `review` or `signals`.
+#[pyfunction]
+fn import_report_csv(report: String, which: String, headers: Vec<String>, lang_code: String) -> PyResult<String> {
+    let r: ImportReport = de(&report, "report").map_err(py_err)?;
+    let l = lang(&lang_code).map_err(py_err)?;
+    match which.as_str() {
+        "rejects" => r.rejects_csv(&headers, l),
+        "review" => r.review_csv(),
+        "signals" => r.signals_csv(l),
+        other => Err(Error::validation("BAD_VALUE", "which").arg("detail", other)),
+    }
+    .map_err(py_err)
+}
+
+/// Checks a mapping (TOML text); returns it as JSON.
+#[pyfunction]
+fn parse_mapping(toml_text: String) -> PyResult<String> {
+    Mapping::from_toml(&toml_text).and_then(|m| ser(&m)).map_err(py_err)
+}
+
+/// The columns of the Sanarip aimak household book export.
+#[pyfunction]
+fn household_book_columns() -> Vec<&'static str> {
+    kamkor_core::import::household::COLUMNS.to_vec()
+}
+
+/// A synthetic household book (CSV text, `;`-delimited) of `households` households over the
+/// built-in Kyrgyz territories, deterministic for a seed: sample files and benchmarks.
+#[pyfunction]
+fn synth_household_book(py: Python<'_>, seed: u64, households: usize, today: NaiveDate) -> String {
+    py.detach(|| {
+        let territories = kamkor_core::Territories::kyrgyzstan();
+        kamkor_core::synth::Synth::new(seed, &territories, today).household_book(households)
+    })
+}
+
 /// The built-in Kyrgyz profile (TOML text).
 #[pyfunction]
 fn kyrgyzstan_profile() -> &'static str {
@@ -700,6 +810,10 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_report_xlsx, m)?)?;
     m.add_function(wrap_pyfunction!(open_archive, m)?)?;
     m.add_function(wrap_pyfunction!(kyrgyzstan_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(import_report_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_mapping, m)?)?;
+    m.add_function(wrap_pyfunction!(household_book_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(synth_household_book, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

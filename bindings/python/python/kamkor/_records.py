@@ -68,6 +68,10 @@ __all__ = [
     "ArchiveRequest",
     "RequestLogEntry",
     "Certificate",
+    "RowError",
+    "ReviewItem",
+    "Signal",
+    "ImportReport",
 ]
 
 R = TypeVar("R", bound="Record")
@@ -755,6 +759,100 @@ class Certificate(Record):
     json: str
     sha256: str
     document: Dict[str, Any]
+
+
+# ---- bulk import and the household book ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RowError(Record):
+    """A rejected row: its line (1 is the header), field, coded reason and the row as it was."""
+
+    line: int
+    code: str
+    reason: str
+    field: Optional[str] = None
+    args: Dict[str, str] = dataclasses.field(default_factory=dict)
+    values: List[List[str]] = dataclasses.field(default_factory=list)
+
+    def message(self, lang: str = "en") -> str:
+        """The readable message in ``ru``, ``ky`` or ``en``."""
+        import json
+
+        from . import _native
+
+        error = {"code": self.code, "reason": self.reason, "field": self.field, "args": self.args}
+        return _native.localize_error(json.dumps(error), lang)
+
+    def value(self, column: str) -> Optional[str]:
+        """The row's value in a source column."""
+        return next((v for k, v in self.values if k == column), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewItem(Record):
+    """A row flagged for a person: a ``contradiction`` with a registered child, or a ``likely_match``."""
+
+    line: int
+    kind: str
+    child: Optional[str] = None
+    field: Optional[str] = None
+    existing: Optional[str] = None
+    imported: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Signal(Record):
+    """A child flagged by a screening rule, ready for a specialist to open a case."""
+
+    child: str
+    territory: str
+    rule: str
+    label: Dict[str, str]
+    line: int
+    family: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportReport(Record):
+    """What an import did (or, in a dry run, would do)."""
+
+    file: str
+    encoding: str
+    rows: int
+    accepted: int
+    created: int
+    families: int
+    unchanged: int
+    written: bool
+    rejected: List[RowError] = dataclasses.field(default_factory=list)
+    review: List[ReviewItem] = dataclasses.field(default_factory=list)
+    signals: List[Signal] = dataclasses.field(default_factory=list)
+
+    def _csv(self, which: str, headers: List[str], lang: str) -> str:
+        import json
+
+        from . import _native
+
+        return _native.import_report_csv(json.dumps(self.to_dict()), which, headers, lang)
+
+    def rejects_csv(self, lang: str = "en", headers: Optional[List[str]] = None) -> str:
+        """The rejected rows as CSV to fix and feed back: ``kamkor_line``, ``kamkor_field``,
+        ``kamkor_code``, ``kamkor_reason``, ``kamkor_message``, then the source's columns
+        (``headers``; by default the columns of the rejected rows, in file order)."""
+        if headers is None:
+            headers = []
+            for r in self.rejected:
+                headers.extend(k for k, _ in r.values if k not in headers)
+        return self._csv("rejects", headers, lang)
+
+    def review_csv(self) -> str:
+        """The rows flagged for review as CSV."""
+        return self._csv("review", [], "en")
+
+    def signals_csv(self, lang: str = "en") -> str:
+        """The screening signals as CSV (labels in a language)."""
+        return self._csv("signals", [], lang)
 
 
 def dump(value: Union[Record, Mapping[str, Any], List[Any], Tuple[Any, ...]]) -> Any:

@@ -47,6 +47,7 @@ from ._records import (
     FamilyView,
     FieldChange,
     HistoryEntry,
+    ImportReport,
     LoadSummary,
     ManualMeasure,
     Match,
@@ -64,6 +65,7 @@ from ._records import (
     RetentionPlan,
     RetentionReport,
     SearchQuery,
+    Signal,
     TransitionRequest,
     UserInfo,
     Visit,
@@ -73,7 +75,11 @@ from ._records import (
 )
 
 __all__ = ["Registry", "Session", "ManualClock", "LANGS", "open_archive", "render_document_pdf", "render_report_csv",
-           "render_report_xlsx", "kyrgyzstan_profile"]
+           "render_report_xlsx", "kyrgyzstan_profile", "IMPORT_MODES", "household_book_columns",
+           "synth_household_book", "parse_mapping"]
+
+#: Import modes: a dry run, all or nothing, row by row.
+IMPORT_MODES = ("validate", "all_or_nothing", "row_by_row")
 
 #: The languages of messages.
 LANGS = ("ru", "ky", "en")
@@ -686,6 +692,66 @@ class Registry:
         """Refused attempts (optionally since a time)."""
         return self._many(AuditEntry, "denied_attempts", session.token, None if since is None else _aware(since))
 
+    # ---- bulk import (REG-5) and the household book (INT-1)
+
+    def import_file(
+        self,
+        session: Session,
+        source: Union[bytes, PathLike, IO[bytes]],
+        mapping: Union[str, Mapping[str, Any], "os.PathLike[str]"],
+        *,
+        mode: str = "validate",
+        file_name: Optional[str] = None,
+        encoding: Optional[str] = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> ImportReport:
+        """Imports children from a CSV, XLSX or JSON Lines file (the facade's ``import``).
+
+        ``mapping`` is the mapping's TOML text, a path to it, or the mapping as a dict (source
+        column -> field, value maps, defaults, date formats; see the import docs). ``mode`` is
+        ``validate`` (a dry run), ``all_or_nothing`` or ``row_by_row``; ``encoding`` (``utf-8``,
+        ``cp1251``, ``auto``) overrides the mapping's; ``file_name`` (default: the path's name) goes
+        into every fact's provenance and gives the format by extension. ``progress(done, total)``
+        is called after every chunk of rows; the GIL is released while importing. A rejected row
+        is reported in the result and, in every mode, changes nothing.
+        """
+        data, name = _source(source, file_name)
+        toml_text: Optional[str] = None
+        mapping_json: Optional[str] = None
+        if isinstance(mapping, os.PathLike):
+            with open(mapping, encoding="utf-8") as f:
+                toml_text = f.read()
+        elif isinstance(mapping, str):
+            toml_text = mapping
+        else:
+            mapping_json = _js(mapping)
+        options = _import_options(mode, name, encoding)
+        report = self._call("import_file", session.token, data, toml_text, mapping_json, options, progress)
+        return ImportReport.from_dict(json.loads(report))
+
+    def import_household_book(
+        self,
+        session: Session,
+        source: Union[bytes, PathLike, IO[bytes]],
+        *,
+        mode: str = "validate",
+        file_name: Optional[str] = None,
+        encoding: Optional[str] = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> ImportReport:
+        """Imports a Sanarip aimak household book export (CSV, see :func:`household_book_columns`):
+        households become families with their minors, screened by the profile's rules; every
+        flagged child gets a :class:`Signal`. A household is written whole or not at all, and one
+        imported before is not duplicated. Modes, encoding and progress as in :meth:`import_file`."""
+        data, name = _source(source, file_name)
+        options = _import_options(mode, name, encoding)
+        report = self._call("import_household_book", session.token, data, options, progress)
+        return ImportReport.from_dict(json.loads(report))
+
+    def signals(self, session: Session) -> List[Signal]:
+        """Open screening signals in the reader's scope (children flagged, no case opened since)."""
+        return self._many(Signal, "signals", session.token)
+
     def backup(self, session: Session, out: Out) -> BackupSummary:
         """Writes a backup of the whole registry to ``out`` (a path or a binary file)."""
         summary, data = self._call("backup", session.token)
@@ -697,6 +763,41 @@ class Registry:
         buf = io.BytesIO()
         summary = self.backup(session, buf)
         return summary, buf.getvalue()
+
+
+def _source(source: Union[bytes, PathLike, IO[bytes]], file_name: Optional[str]) -> Tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), file_name or ""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return f.read(), file_name or os.path.basename(os.fspath(source))
+    return source.read(), file_name or os.path.basename(str(getattr(source, "name", "")))
+
+
+def _import_options(mode: str, file_name: str, encoding: Optional[str]) -> str:
+    m = mode.replace("-", "_")
+    if m not in IMPORT_MODES:
+        raise ValueError(f"mode must be one of {IMPORT_MODES}, got {mode!r}")
+    options: Dict[str, Any] = {"mode": m, "file_name": file_name}
+    if encoding is not None:
+        options["encoding"] = {"utf8": "utf-8", "windows-1251": "cp1251"}.get(encoding.lower(), encoding.lower())
+    return json.dumps(options)
+
+
+def household_book_columns() -> List[str]:
+    """The columns of the Sanarip aimak household book export, in order."""
+    return list(_native.household_book_columns())
+
+
+def synth_household_book(households: int, *, seed: int = 1, today: Optional[_dt.date] = None) -> str:
+    """A synthetic household book (CSV text, ``;``-delimited; about 4.5 members per household)
+    over the built-in Kyrgyz territories, the same for the same seed: sample files, benchmarks."""
+    return _native.synth_household_book(seed, households, today or _dt.date(2026, 11, 23))
+
+
+def parse_mapping(toml_text: str) -> Dict[str, Any]:
+    """Checks an import mapping (TOML text) and returns it as a dict."""
+    return dict(json.loads(_native_call(_native.parse_mapping, toml_text)))
 
 
 def _native_call(fn: Callable[..., T], *args: Any) -> T:
