@@ -189,6 +189,10 @@ fn closed() -> Error {
     Error::new(ErrorCode::Storage, "REGISTRY_CLOSED")
 }
 
+fn territory_code(code: String) -> Result<kamkor_core::TerritoryCode, Error> {
+    de(&serde_json::Value::String(code).to_string(), "code")
+}
+
 fn s(token: &str) -> Session {
     Session::from_token(token)
 }
@@ -288,6 +292,37 @@ impl PyRegistry {
 
     fn profile_id(&self, py: Python<'_>) -> PyResult<String> {
         self.run(py, |r| Ok(r.profile().profile.id.clone()))
+    }
+
+    /// The profile in force, as JSON.
+    fn profile(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |r| Ok(r.profile().clone()))
+    }
+
+    /// A territory (current version) by code, or null.
+    fn territory(&self, py: Python<'_>, code: String) -> PyResult<String> {
+        self.run(py, |r| {
+            let code = territory_code(code)?;
+            Ok(r.territories().get(&code).cloned())
+        })
+    }
+
+    /// The direct subdivisions of a territory (the root when `code` is None).
+    #[pyo3(signature = (code=None))]
+    fn territory_children(&self, py: Python<'_>, code: Option<String>) -> PyResult<String> {
+        self.run(py, |r| {
+            let t = r.territories();
+            let code = match code {
+                Some(c) => territory_code(c)?,
+                None => t.root().clone(),
+            };
+            Ok(t.children(&code).into_iter().cloned().collect::<Vec<_>>())
+        })
+    }
+
+    /// The codes from the root down to a territory.
+    fn territory_path(&self, py: Python<'_>, code: String) -> PyResult<String> {
+        self.run(py, |r| Ok(r.territories().path(&territory_code(code)?)))
     }
 
     // ---- sessions and users

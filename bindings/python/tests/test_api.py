@@ -325,6 +325,15 @@ def test_load_classifier(reg: kamkor.Registry, admin: kamkor.Session) -> None:
     except kamkor.ValidationError as e:
         pytest.fail(f"classifier refused: {e!r}")
     assert isinstance(s, kamkor.LoadSummary) and s.added == 1
+    t = reg.territory("41711201000001")
+    assert isinstance(t, kamkor.Territory) and t.kind == "ayil_aimak" and t.name("ru") == "Тест"
+    assert t.parent == "41711201000000"
+    assert reg.territory_path("41711201000001")[0] == "41700000000000"
+    assert reg.territory_path("41711201000001")[-2:] == ["41711201000000", "41711201000001"]
+    assert "41711201000001" in [c.code for c in reg.territory_children("41711201000000")]
+    assert "41711000000000" in [c.code for c in reg.territory_children()]
+    assert reg.territory("41799999999999") is None
+    assert reg.profile()["profile"]["id"] == reg.profile_id
 
 
 # ---- the GIL ---------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ __all__ = [
     "ArchiveRequest",
     "RequestLogEntry",
     "Certificate",
+    "Territory",
     "RowError",
     "ReviewItem",
     "Signal",
@@ -759,6 +760,24 @@ class Certificate(Record):
     json: str
     sha256: str
     document: Dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Territory(Record):
+    """A node of the territory hierarchy (SOATE code, kind, parent, names, validity)."""
+
+    code: str
+    kind: str
+    name_ru: str
+    name_ky: str
+    name_en: str
+    parent: Optional[str] = None
+    valid_from: Optional[_dt.date] = None
+    valid_to: Optional[_dt.date] = None
+
+    def name(self, lang: str = "en") -> str:
+        """The name in ``ru``, ``ky`` or ``en``."""
+        return {"ru": self.name_ru, "ky": self.name_ky}.get(lang, self.name_en)
 
 
 # ---- bulk import and the household book ---------------------------------------------------

@@ -66,6 +66,7 @@ from ._records import (
     RetentionReport,
     SearchQuery,
     Signal,
+    Territory,
     TransitionRequest,
     UserInfo,
     Visit,
@@ -361,6 +362,23 @@ class Registry:
     def profile_id(self) -> str:
         """The id of the profile in force."""
         return str(self._json("profile_id"))
+
+    def profile(self) -> Dict[str, Any]:
+        """The profile in force (roles, vocabularies, workflow, plan rules, ...) as a dict."""
+        return dict(self._json("profile"))
+
+    def territory(self, code: str) -> Optional[Territory]:
+        """A territory by SOATE code (loaded classifier levels included), or None."""
+        v = self._json("territory", code)
+        return None if v is None else Territory.from_dict(v)
+
+    def territory_children(self, code: Optional[str] = None) -> List[Territory]:
+        """The direct subdivisions of a territory (of the country when ``code`` is None)."""
+        return self._many(Territory, "territory_children", code)
+
+    def territory_path(self, code: str) -> List[str]:
+        """The codes from the country down to a territory."""
+        return [str(c) for c in self._json("territory_path", code)]
 
     def flush(self) -> None:
         """Makes every change durable and records the audit anchor."""
