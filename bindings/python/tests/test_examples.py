@@ -64,3 +64,9 @@ def test_migration_of_the_sample_produces_signals_and_row_errors(tmp_path: Path,
     # A dry run into a fresh (in-memory) registry writes nothing but still names the signals.
     migration.main([str(book), "--mode", "validate"])
     assert "(written: False)" in capsys.readouterr().out
+
+
+def test_benchmark_script_runs_small(capsys: pytest.CaptureFixture[str]) -> None:
+    load("bench_import").main(["1000"])
+    out = capsys.readouterr().out
+    assert out.startswith("generated ") and '"rows_per_second"' in out
