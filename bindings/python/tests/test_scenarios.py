@@ -72,3 +72,37 @@ def test_agrees_with_the_rust_harness() -> None:
         bugs = [int(m.group(1)) for m in (re.search(r" step (\d+) ", b) for b in r.known_bugs) if m]
         ours[p.name] = (r.steps, "ok" if not r.failures else "FAILED", bugs)
     assert ours == rust
+
+
+def write_scenario(tmp: Path, name: str, steps: List[Dict[str, object]]) -> Path:
+    p = tmp / f"{name}.json"
+    p.write_text(json.dumps({"name": name, "description": "harness self-test", "profile": "kyrgyzstan",
+                             "clock": "2026-11-23T09:00:00Z", "users": [], "steps": steps}), encoding="utf-8")
+    return p
+
+
+def test_the_harness_fails_loudly_on_unknown_ops_and_arguments(tmp_path: Path) -> None:
+    r = run_file(write_scenario(tmp_path, "unknown-op", [{"as": "admin", "op": "teleport"}]))
+    assert r.failures and "unknown op `teleport`" in r.failures[0]
+    r = run_file(write_scenario(tmp_path, "unknown-arg", [{"as": "admin", "op": "whoami", "args": {"x": 1}}]))
+    assert r.failures and "unknown arguments ['x']" in r.failures[0]
+    r = run_file(write_scenario(tmp_path, "no-session", [{"op": "whoami"}]))
+    assert r.failures and "needs `as`" in r.failures[0]
+
+
+def test_the_harness_checks_expectations_and_bug_markers(tmp_path: Path) -> None:
+    steps: List[Dict[str, object]] = [
+        {"as": "admin", "op": "whoami", "expect": {"match": {"/login": "admin"}, "save": {"me": "/id"}}},
+        {"as": "admin", "op": "whoami", "expect": {"match": {"/id": "$me", "/role": {"$len": 13}}}},
+        {"as": "admin", "op": "whoami", "bug": "pretend", "expect": {"match": {"/login": "nobody"}}},
+        {"as": "admin", "op": "get_child", "args": {"id": "00000000000000000000000000000000"},
+         "expect": {"error": {"code": "ACCESS_DENIED", "reason": "NO_PERMISSION", "field": None}}},
+    ]
+    r = run_file(write_scenario(tmp_path, "self-test", steps))
+    assert r.failures == [] and len(r.known_bugs) == 1 and r.steps == 4
+    steps[2]["expect"] = {"match": {"/login": "admin"}}
+    r = run_file(write_scenario(tmp_path, "self-test", steps))
+    assert r.failures and "remove the `bug` marker" in r.failures[0]
+    steps[3]["expect"] = {"error": {"code": "CONFLICT"}}
+    r = run_file(write_scenario(tmp_path, "self-test", steps))
+    assert any("error /code" in f for f in r.failures)
