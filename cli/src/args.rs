@@ -93,6 +93,9 @@ pub enum Command {
     /// Archive packages: archiving on request, the request log, reading a package.
     #[command(subcommand)]
     Archive(ArchiveCmd),
+    /// Offline devices and sync: enrol, scope downloads, change bundles, the conflict queue.
+    #[command(subcommand)]
+    Sync(crate::commands::sync::SyncCmd),
     /// Build a demonstration registry with synthetic data and show the access rules at work.
     Demo(DemoArgs),
     /// Bulk import of children (CSV, XLSX, JSON Lines) under a mapping, or of the household book.
@@ -131,7 +134,7 @@ pub struct PasswordArgs {
 /// `kamkor init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The profile: `kyrgyzstan` (built in) or a path to a profile TOML file.
+    /// The profile: a built-in one (`kyrgyzstan`, `omsk`, `yamal`) or a path to a profile TOML file.
     #[arg(long, default_value = "kyrgyzstan")]
     pub profile: String,
     /// Generate a new random master key into this file (mode 0600) and use it.
@@ -183,7 +186,7 @@ pub struct InitArgs {
 pub enum ProfileCmd {
     /// Validate a profile TOML file.
     Check {
-        /// The profile file.
+        /// The profile file, or the name of a built-in profile (`kyrgyzstan`, `omsk`, `yamal`).
         file: PathBuf,
     },
 }
@@ -445,6 +448,10 @@ pub struct DemoArgs {
     /// Wipe an existing demo in the directory and build it anew.
     #[arg(long)]
     pub fresh: bool,
+    /// The profile to show: `kyrgyzstan` (the full demo in --dir), `omsk` or `yamal` (their
+    /// flows on an in-memory registry).
+    #[arg(long, default_value = "kyrgyzstan")]
+    pub profile: String,
 }
 
 /// An environment variable, unless unset or blank.

@@ -168,3 +168,31 @@ household-head = Household { $household } must have exactly one head.
 household-rejected = Household { $household } is not imported because of the error on line { $row }.
 profile-unknown-code = "{ $code }" is not in the list "{ $vocabulary }": { $field }.
 profile-empty-rule = The screening rule "{ $code }" has no condition: { $field }.
+
+## Profiles of issue 8 (registers, competence, consent, undertakings)
+not-accepted-here = "{ $code }" is not accepted for "{ $context }": { $field }.
+outside-competence = The field is outside the competence of the role: { $field }.
+consent-required = These data are recorded only with the subject's consent, recorded first: { $field }.
+undertaking-missing = Access starts once the user's non-disclosure undertaking is recorded.
+role-level = The role "{ $code }" cannot be attached to a territory of this kind: { $field }.
+profile-beyond-scope = The right "{ $code }" reaches beyond the scope of its role (its levels or its organization): { $field }.
+
+# Sync (issue 7)
+bundle-truncated = The bundle is incomplete (the transfer was cut); nothing was applied. Send it again.
+bundle-not-a-bundle = This is not a Kamkor sync bundle.
+bundle-version = The bundle has a newer format ({ $found }) than this registry reads ({ $max }); update the application.
+bundle-trailing-bytes = The bundle has extra data after its signature; nothing was applied.
+bundle-damaged = The bundle is damaged; nothing was applied.
+bundle-forged = The bundle's signature or seal does not check: it was altered or not made by the enrolled device. Nothing was applied.
+bundle-kind = This kind of bundle cannot be used here.
+bundle-wrong-receiver = The bundle is addressed to another registry.
+link-unknown = The device or registry is not enrolled here.
+link-revoked = The device or registry was revoked; its bundles are refused.
+link-expired = The device's grant ended on { $date }; changes recorded later are refused.
+link-not-a-device = This link is not a device.
+sync-gap = Earlier changes of this sender are missing (expected position { $expected }, got { $found }); send from position { $expected }.
+sync-out-of-scope = The bundle changes a record outside the sender's scope ({ $id }); nothing was applied.
+sync-unsupported = The bundle carries a kind of change this registry does not take by sync yet.
+no-conflict = The field { $field } has no open conflict.
+bad-link-secret = The device's sync secret is not valid.
+bad-public-key = The public key must be 64 hex digits of an Ed25519 key.

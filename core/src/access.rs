@@ -28,6 +28,10 @@ pub enum DenyReason {
     AccountNotYetValid,
     /// The role named by the account no longer exists in the profile.
     UnknownRole,
+    /// The role's grant does not reach this part of the record (ACC-5, agency competence).
+    OutsideCompetence,
+    /// The user's non-disclosure undertaking is not recorded yet (ACC-6).
+    UndertakingMissing,
 }
 
 impl DenyReason {
@@ -44,6 +48,8 @@ impl DenyReason {
             DenyReason::AccountLocked => "ACCOUNT_LOCKED",
             DenyReason::AccountNotYetValid => "ACCOUNT_NOT_YET_VALID",
             DenyReason::UnknownRole => "UNKNOWN_ROLE",
+            DenyReason::OutsideCompetence => "OUTSIDE_COMPETENCE",
+            DenyReason::UndertakingMissing => "UNDERTAKING_MISSING",
         }
     }
 }

@@ -172,6 +172,10 @@ pub enum CaseEvent {
         /// What the transition starts afresh (`assessment`).
         #[serde(default)]
         resets: Vec<String>,
+        /// The inclusion ground (category) the case stays under from now on, when the
+        /// transition changes it (Yamal §4.2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_ground: Option<String>,
     },
     /// The assessment was saved (partial) or submitted.
     Assessed {
@@ -285,7 +289,10 @@ impl Case {
     pub fn apply(&mut self, event: &CaseEvent, at: DateTime<Utc>, by: &str) {
         match event {
             CaseEvent::Opened { .. } => {}
-            CaseEvent::Transitioned { from, to, ground, resets, .. } => {
+            CaseEvent::Transitioned { from, to, ground, resets, new_ground, .. } => {
+                if let Some(g) = new_ground {
+                    self.ground = g.clone();
+                }
                 // Returning to the state before keeps the time it was entered (its deadline).
                 let since = if self.previous_state.as_deref() == Some(to.as_str()) {
                     self.previous_since.unwrap_or(at)

@@ -19,12 +19,13 @@ pub mod pin;
 pub mod plan;
 pub mod profile;
 pub mod registry;
-#[cfg(feature = "render")]
+#[cfg(feature = "render-svg")]
 pub mod render;
 pub mod report;
 pub mod stats;
 pub mod store;
 pub mod suppress;
+pub mod sync;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod territory;

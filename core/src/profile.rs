@@ -10,6 +10,10 @@ use crate::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod checks;
+mod locate;
+pub use locate::locate;
+
 /// Labels of a term in the three languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
@@ -108,6 +112,26 @@ pub struct Grant {
     /// Organizational narrowing.
     #[serde(default)]
     pub organization: OrgScope,
+    /// A `write` grant limited to these parts of a record (ACC-5, agency competence): a field
+    /// name (`legal_status`, `needs.consent_health`), or a prefix ending in `*` (`needs.health_*`).
+    /// Empty: the whole record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+impl Grant {
+    /// Whether the grant covers a record field (a `FieldChange::field`).
+    pub fn covers_field(&self, field: &str) -> bool {
+        self.fields.is_empty() || self.fields.iter().any(|f| field_matches(f, field))
+    }
+}
+
+/// Whether a field pattern (a name, or a prefix ending in `*`) matches a field.
+pub fn field_matches(pattern: &str, field: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => field.starts_with(prefix),
+        None => field == pattern,
+    }
 }
 
 /// A role: a named set of grants.
@@ -120,6 +144,14 @@ pub struct Role {
     pub label: Label,
     /// What the role may do.
     pub grants: Vec<Grant>,
+    /// Territory kinds a user of this role is attached to (Omsk §13: a curator to one district,
+    /// a master to the city or the region); empty: any. Checked when a user is added, and the
+    /// role's grants may not reach beyond them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<String>,
+    /// Users of this role act only once their non-disclosure undertaking is recorded (ACC-6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undertaking: bool,
 }
 
 impl Role {
@@ -188,6 +220,35 @@ impl Default for Reporting {
     }
 }
 
+/// Data of a record that may be written only with the subject's recorded consent
+/// (ACC-5, Yamal §5.2.5: information covered by medical confidentiality).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRule {
+    /// What the consent covers, in words.
+    pub label: Label,
+    /// The protected fields: names or prefixes ending in `*` (`needs.health_*`).
+    pub fields: Vec<String>,
+    /// The record key (`needs.<key>`) holding the consent (e.g. the consent document's number
+    /// and date); the protected fields are written only while it is present.
+    pub record: String,
+}
+
+/// The two-level bank (INT-2, Yamal §§4.10-4.11, 8.1): municipal registries upload their bank
+/// each quarter, the regional registry loads it. The bundles themselves are the sync module's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exchange {
+    /// Territory kinds of the municipal level (a municipal registry serves one of them).
+    pub municipal_kinds: Vec<String>,
+    /// The role that loads municipal banks into the regional bank.
+    pub regional_role: String,
+    /// Municipal upload due this many working days after the quarter.
+    pub upload_due_working_days: u32,
+    /// Regional load due this many working days after the quarter.
+    pub load_due_working_days: u32,
+}
+
 /// Where the territory hierarchy comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,6 +315,12 @@ pub struct Profile {
     /// Screening rules that flag children at risk in imported household data (INT-1).
     #[serde(default)]
     pub screening: crate::import::screening::Screening,
+    /// Data written only with the subject's recorded consent (ACC-5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent: Vec<ConsentRule>,
+    /// The two-level (municipal / regional) bank, when the profile has one (INT-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
 }
 
 /// The profile format this library reads.
@@ -268,10 +335,37 @@ pub const REQUIRED_VOCABULARIES: [&str; 6] =
 pub const KYRGYZSTAN_TOML: &str =
     concat!(include_str!("../profiles/kyrgyzstan.toml"), "\n", include_str!("../profiles/kyrgyzstan-plan.toml"));
 
+/// The shipped Omsk profile (seed 002: the database of children on preventive registers).
+pub const OMSK_TOML: &str =
+    concat!(include_str!("../profiles/omsk.toml"), "\n", include_str!("../profiles/omsk-plan.toml"));
+
+/// The shipped Yamal profile (seed 003: the regional bank of families and minors of the
+/// "special attention group").
+pub const YAMAL_TOML: &str =
+    concat!(include_str!("../profiles/yamal.toml"), "\n", include_str!("../profiles/yamal-plan.toml"));
+
+/// The built-in profiles by id: `kyrgyzstan`, `omsk`, `yamal`.
+pub const BUILTIN: [(&str, &str); 3] = [("kyrgyzstan", KYRGYZSTAN_TOML), ("omsk", OMSK_TOML), ("yamal", YAMAL_TOML)];
+
+/// The text of a built-in profile.
+pub fn builtin(id: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(name, _)| *name == id).map(|(_, text)| *text)
+}
+
 impl Profile {
     /// The shipped Kyrgyz profile (Cabinet decree No. 156 of 22 March 2023).
     pub fn kyrgyzstan() -> Result<Profile, Error> {
         Profile::from_toml(KYRGYZSTAN_TOML)
+    }
+
+    /// The shipped Omsk profile.
+    pub fn omsk() -> Result<Profile, Error> {
+        Profile::from_toml(OMSK_TOML)
+    }
+
+    /// The shipped Yamal profile.
+    pub fn yamal() -> Result<Profile, Error> {
+        Profile::from_toml(YAMAL_TOML)
     }
 
     /// Parses and validates a profile; errors carry the line (parse errors) or the path (references).
@@ -282,9 +376,12 @@ impl Profile {
             if let Some(l) = line {
                 err = err.arg("line", l).with_field(format!("line {l}"));
             }
+            if let Some(s) = e.span() {
+                err = err.arg("column", locate::column(text, s.start));
+            }
             err
         })?;
-        profile.validate()?;
+        profile.validate().map_err(|e| locate::place(text, e))?;
         Ok(profile)
     }
 
@@ -377,7 +474,8 @@ impl Profile {
                 }
             }
         }
-        self.territories()?;
+        let territories = self.territories()?;
+        checks::references(self, &territories)?;
         Ok(())
     }
 

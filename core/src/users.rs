@@ -60,6 +60,19 @@ pub struct Revocation {
     pub reason: String,
 }
 
+/// A recorded non-disclosure undertaking (ACC-6, Omsk §21 and its forms): the signed paper
+/// stays with the curator; the registry records that it exists before access starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Undertaking {
+    /// The registration number or reference of the signed undertaking.
+    pub reference: String,
+    /// The day it was signed.
+    pub signed_on: NaiveDate,
+    /// Who keeps the paper (e.g. the curator of the district).
+    pub kept_by: String,
+}
+
 /// A stored account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -79,6 +92,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Registered by (user id; empty for the first administrator).
     pub created_by: String,
+    /// The non-disclosure undertaking, once recorded (ACC-6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undertaking: Option<Undertaking>,
 }
 
 /// What listings show of a user (no hash).
@@ -106,6 +122,9 @@ pub struct UserInfo {
     pub valid_until: NaiveDate,
     /// `active`, `expired`, `not_yet_valid`, `revoked`, `locked`.
     pub status: String,
+    /// The recorded non-disclosure undertaking (ACC-6), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undertaking: Option<Undertaking>,
 }
 
 impl User {
@@ -155,6 +174,7 @@ impl User {
             valid_from: d.valid_from,
             valid_until: d.valid_until,
             status: status.to_string(),
+            undertaking: self.undertaking.clone(),
         }
     }
 }

@@ -48,6 +48,24 @@ pub struct Opening {
     pub urgent: bool,
     /// Localized name.
     pub label: Label,
+    /// Inclusion grounds (codes of `inclusion_ground`) accepted for this opening; empty: any.
+    /// Omsk: the categories of one register; Yamal: the grounds of §4.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grounds: Vec<String>,
+    /// Basis document kinds (codes of `document_kind`) accepted for this opening; empty: any.
+    /// Omsk §§10, 16: a decision of the head of the prevention body, or of the municipal commission.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+/// A change of a case's inclusion ground (its category) made by a transition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroundChange {
+    /// The grounds it lifts (the case's current ground must be one of them).
+    pub from: Vec<String>,
+    /// The ground the case stays under.
+    pub to: String,
 }
 
 /// What a transition needs besides the right to act.
@@ -87,6 +105,23 @@ pub struct Transition {
     pub resets: Vec<String>,
     /// Localized name.
     pub label: Label,
+    /// Only for cases opened one of these ways (registers); empty: any case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openings: Vec<String>,
+    /// Basis document kinds accepted when the transition takes a document; empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+    /// Changes the case's inclusion ground (Yamal §4.2: "neglected" lifted, the child stays
+    /// under "environment not meeting upbringing requirements").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_ground: Option<GroundChange>,
+}
+
+impl Transition {
+    /// Whether the transition applies to a case opened a given way.
+    pub fn applies_to(&self, opening: &str) -> bool {
+        self.openings.is_empty() || self.openings.iter().any(|o| o == opening)
+    }
 }
 
 fn default_action() -> Action {
@@ -177,6 +212,10 @@ pub struct WorkflowConfig {
     /// Circumstances derived from the child's record for plan generation.
     #[serde(default)]
     pub derive: Vec<DeriveRule>,
+    /// A child may have one open case per opening (a register each, Omsk §6) instead of one
+    /// open case in all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_per_opening: bool,
 }
 
 fn bad(reason: &str, path: String) -> Error {
@@ -210,6 +249,13 @@ impl WorkflowConfig {
             }
             if t.to != "@previous" && !known(&t.to) {
                 return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].to")).arg("code", &t.to));
+            }
+            for (j, o) in t.openings.iter().enumerate() {
+                if self.opening(o).is_none() {
+                    return Err(
+                        bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].openings[{j}]")).arg("code", o)
+                    );
+                }
             }
             if let Some(r) = t.resets.iter().find(|r| r.as_str() != "assessment") {
                 return Err(bad("PROFILE_UNKNOWN_REF", format!("workflow.transitions[{i}].resets")).arg("code", r));

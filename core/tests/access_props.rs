@@ -18,6 +18,8 @@ struct Actor {
     role: String,
     territory: String,
     org: String,
+    /// The role requires a non-disclosure undertaking and none is recorded (ACC-6).
+    unpledged: bool,
 }
 
 struct Rec {
@@ -62,6 +64,21 @@ fn omsk_oracle(a: &Actor, r: &Rec, _write: bool, within: &dyn Fn(&str, &str) -> 
     }
 }
 
+/// The shipped Omsk profile: the six levels as above, and no personal data for a user whose
+/// undertaking is not recorded yet (§21), once the level itself allows the access.
+fn omsk_shipped_oracle(
+    a: &Actor,
+    r: &Rec,
+    write: bool,
+    within: &dyn Fn(&str, &str) -> bool,
+) -> Result<(), &'static str> {
+    omsk_oracle(a, r, write, within)?;
+    if a.unpledged {
+        return Err("UNDERTAKING_MISSING");
+    }
+    Ok(())
+}
+
 fn last_audit(store: &dyn Store) -> Link {
     let (_, v) = store.last(Tree::Audit).expect("last").expect("an entry");
     serde_json::from_slice(&v).expect("link")
@@ -76,7 +93,21 @@ fn run(
     make: fn(&str, usize) -> NewChild,
     oracle: Oracle,
     cases: u32,
+    partial_pledges: bool,
 ) {
+    let parsed = kamkor_core::Profile::from_toml(profile).expect("profile");
+    let hierarchy = parsed.territories().expect("territories");
+    // A role attached to some territory kinds only gets users there (the profile's `levels`).
+    let attachable = |role: &str, place: &str| {
+        let levels = &parsed.role(role).expect("role").levels;
+        let kind = &hierarchy.get(&code(place)).expect("place").kind;
+        levels.is_empty() || levels.contains(kind)
+    };
+    let pledge = kamkor_core::users::Undertaking {
+        reference: "ОБ-1".into(),
+        signed_on: date("2026-01-15"),
+        kept_by: "curator".into(),
+    };
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let admin_role = roles[0];
     let clock = clock();
@@ -87,10 +118,15 @@ fn run(
     let admin = reg.login("admin", PASSWORD).expect("admin");
     let mut actors = Vec::new();
     for role in roles {
-        for place in places {
+        for place in places.iter().filter(|p| attachable(role, p)) {
             for org in ["111", "222"] {
                 let login = format!("{role}-{place}-{org}");
-                reg.add_user(&admin, user(&login, role, place, org)).expect("user");
+                let info = reg.add_user(&admin, user(&login, role, place, org)).expect("user");
+                let needs_pledge = parsed.role(role).is_some_and(|r| r.undertaking);
+                let unpledged = needs_pledge && partial_pledges && org == "222";
+                if !unpledged {
+                    reg.record_undertaking(&admin, &info.id, pledge.clone()).expect("undertaking");
+                }
                 let session = reg.login(&login, PASSWORD).expect("login");
                 let id = reg.whoami(&session).expect("who").id;
                 actors.push(Actor {
@@ -99,6 +135,7 @@ fn run(
                     role: role.to_string(),
                     territory: place.to_string(),
                     org: org.into(),
+                    unpledged,
                 });
             }
         }
@@ -106,7 +143,9 @@ fn run(
     // Registrars writing everywhere for two organizations.
     let mut recs = Vec::new();
     for org in ["111", "222"] {
-        reg.add_user(&admin, user(&format!("registrar-{org}"), registrar_role, places[0], org)).expect("registrar");
+        let info =
+            reg.add_user(&admin, user(&format!("registrar-{org}"), registrar_role, places[0], org)).expect("registrar");
+        reg.record_undertaking(&admin, &info.id, pledge.clone()).expect("undertaking");
         let s = reg.login(&format!("registrar-{org}"), PASSWORD).expect("login");
         let leaves: Vec<String> = reg.territories().leaves().iter().map(|t| t.code.to_string()).collect();
         for (i, t) in leaves.iter().enumerate().filter(|(i, _)| i % 3 == 0 || org == "111") {
@@ -119,7 +158,9 @@ fn run(
         let path = territories.path(&kamkor_core::TerritoryCode::parse(code).expect("c"));
         path.iter().any(|p| p.as_str() == anc)
     };
-    let prov = Provenance { source: "specialist".into(), received_on: date("2026-11-01"), reference: None };
+    // Changes cite a source of the profile's own vocabulary: the one its records are made with.
+    let source = make(places[0], 0).provenance.source;
+    let prov = Provenance { source, received_on: date("2026-11-01"), reference: None };
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let strategy =
         (0..actors.len(), 0..recs.len(), prop_oneof![Just(Op::Read), Just(Op::Write), Just(Op::Search)], 0u32..1000);
@@ -165,6 +206,7 @@ fn run(
             let expected = match op {
                 // A search is not about one record: only the role's right to read counts.
                 Op::Search => match expected {
+                    Err("NOT_IN_TERRITORY" | "OTHER_ORGANIZATION") if a.unpledged => Err("UNDERTAKING_MISSING"),
                     Err("NOT_IN_TERRITORY" | "OTHER_ORGANIZATION") => Ok(()),
                     other => other,
                 },
@@ -197,6 +239,7 @@ fn run(
     // Listing shows exactly the records the oracle allows, for every actor.
     for a in &actors {
         let allowed = recs.iter().filter(|r| oracle(a, r, false, &within).is_ok()).count();
+        let allowed = if a.unpledged { 0 } else { allowed };
         match reg.list_children(&a.session, None, 0, 0) {
             Ok(kamkor_core::registry::ChildList { total, .. }) => {
                 assert_eq!(total, allowed, "{} at {} ({})", a.role, a.territory, a.org)
@@ -217,16 +260,37 @@ fn omsk_child(t: &str, _i: usize) -> NewChild {
     child("Асанова", "Айгүл", None, t)
 }
 
+/// The shipped Omsk vocabularies know no labour migrants abroad: the parents live with the child.
+fn omsk_shipped_child(t: &str, i: usize) -> NewChild {
+    let mut c = omsk_child(t, i);
+    for r in &mut c.record.relatives {
+        r.presence = "present".into();
+    }
+    c.provenance.source = "education".into();
+    c
+}
+
 #[test]
 fn kyrgyz_scopes_hold_for_random_actors_records_and_operations() {
     let roles = ["administrator", "central_reader", "territorial_reader", "specialist", "statistician"];
     let places = ["41700000000000", CHUI, "41708206000000", BISHKEK, LENINSKY, OSH_CITY];
-    run(&cheap(KG), &roles, &places, "specialist", kg_child, kyrgyz_oracle, 10_000);
+    run(&cheap(KG), &roles, &places, "specialist", kg_child, kyrgyz_oracle, 10_000, false);
 }
 
 #[test]
 fn omsk_six_levels_hold_without_code_change() {
     let roles = ["regional_operator", "region", "curator", "master", "district", "organization"];
     let places = ["52000000000", "52401000000", "52401364000", "52254000000"];
-    run(include_str!("profiles/omsk-levels.toml"), &roles, &places, "master", omsk_child, omsk_oracle, 10_000);
+    run(include_str!("profiles/omsk-levels.toml"), &roles, &places, "master", omsk_child, omsk_oracle, 10_000, false);
+}
+
+/// The SHIPPED Omsk profile (`core/profiles/omsk.toml`): the six levels of §13 with their
+/// attachments (a curator to one district or okrug, a master to the city or the region), and
+/// the undertakings of §21 (half of the users have none recorded).
+#[test]
+fn omsk_shipped_levels_give_no_access_beyond_each_level() {
+    let roles = ["regional_operator", "region", "curator", "master", "district", "organization"];
+    let places = ["52000000000", "52401000000", "52401364000", "52254000000"];
+    let profile = cheap(kamkor_core::profile::OMSK_TOML);
+    run(&profile, &roles, &places, "master", omsk_shipped_child, omsk_shipped_oracle, 10_000, true);
 }

@@ -12,9 +12,10 @@ mod print;
 mod render;
 mod reports;
 mod setup;
+pub mod sync;
 mod users;
 
-pub use setup::KYRGYZSTAN_PROFILE;
+pub use setup::{profile_text, KYRGYZSTAN_PROFILE};
 
 use crate::app::App;
 use crate::args::{Command, TerritoryCmd};
@@ -37,6 +38,7 @@ pub fn run(app: &App, command: Command) -> CliResult {
         Command::Dataset(a) => dataset::run(app, a),
         Command::Retention(c) => archive::retention(app, c),
         Command::Archive(c) => archive::run(app, c),
+        Command::Sync(c) => sync::run(app, c),
         Command::Backup { file } => setup::backup(app, &file),
         Command::Restore { file } => setup::restore(app, &file),
         Command::Login(a) => users::login(app, a),

@@ -17,10 +17,10 @@ use std::sync::Arc;
 /// The shipped Kyrgyz profile, verbatim (comments included) so a registry keeps the exact text.
 pub const KYRGYZSTAN_PROFILE: &str = kamkor_core::profile::KYRGYZSTAN_TOML;
 
-/// The text of a profile: `kyrgyzstan` or a path to a TOML file.
+/// The text of a profile: a built-in one (`kyrgyzstan`, `omsk`, `yamal`) or a path to a TOML file.
 pub fn profile_text(spec: &str) -> CliResult<String> {
-    if spec == "kyrgyzstan" {
-        return Ok(KYRGYZSTAN_PROFILE.to_string());
+    if let Some(text) = kamkor_core::profile::builtin(spec) {
+        return Ok(text.to_string());
     }
     read_text(Path::new(spec))
 }
@@ -129,8 +129,15 @@ fn key_file_error(path: &Path, e: &std::io::Error) -> CliError {
 /// `kamkor profile check FILE`.
 pub fn profile(app: &App, cmd: ProfileCmd) -> CliResult {
     let ProfileCmd::Check { file } = cmd;
-    let text = read_text(&file)?;
-    let p = Profile::from_toml(&text)?;
+    let spec = file.to_string_lossy().to_string();
+    let text = if file.exists() { read_text(&file)? } else { profile_text(&spec)? };
+    let p = match Profile::from_toml(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            show_place(app, &spec, &text, &e);
+            return Err(e.into());
+        }
+    };
     let territories = p.territories()?;
     let vocab_terms: usize = p.vocabularies.values().map(Vec::len).sum();
     if app.ui.json {
@@ -162,6 +169,26 @@ pub fn profile(app: &App, cmd: ProfileCmd) -> CliResult {
     }
     t.print();
     Ok(())
+}
+
+/// Points a profile error at its line: `FILE:line:column`, the line itself and a caret.
+fn show_place(app: &App, file: &str, text: &str, e: &kamkor_core::Error) {
+    let num = |k: &str| e.args.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (Some(line), Some(column)) = (num("line"), num("column")) else { return };
+    let ui = &app.ui;
+    let place = ui.ta(
+        "profile-error-at",
+        &[("file", file.to_string()), ("line", line.to_string()), ("column", column.to_string())],
+    );
+    if ui.json {
+        // stdout holds one JSON document (the error): the place goes only to a human reader.
+        return;
+    }
+    eprintln!("{place}");
+    if let Some(src) = text.lines().nth(line.saturating_sub(1)) {
+        eprintln!("{line:>5} | {src}");
+        eprintln!("      | {}^", " ".repeat(column.saturating_sub(1)));
+    }
 }
 
 /// `kamkor territory list`.

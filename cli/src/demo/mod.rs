@@ -5,6 +5,7 @@ mod cases_tour;
 mod cast;
 mod clock;
 mod findings;
+mod profiles;
 mod report;
 mod report_cases;
 mod scenario;
@@ -72,6 +73,16 @@ fn stopwatch() -> std::time::Instant {
 
 /// Runs the demo.
 pub fn run(app: &App, a: DemoArgs) -> CliResult {
+    match a.profile.as_str() {
+        "kyrgyzstan" => {}
+        "omsk" | "yamal" => return profiles::run(app, &a.profile),
+        other => {
+            return Err(CliError::new(ErrorCode::Validation, "UNKNOWN_CODE")
+                .with_field("profile")
+                .arg("code", other)
+                .arg("vocabulary", "kyrgyzstan|omsk|yamal"))
+        }
+    }
     let started = stopwatch();
     let paths = Paths { registry: a.dir.join(REGISTRY_DIR), key: a.dir.join(KEY_FILE), dir: a.dir.clone() };
     let mut existing = paths.key.is_file() && paths.registry.is_dir();

@@ -129,7 +129,12 @@ impl Registry {
 
     pub(crate) fn case_view(&self, id: SubjectId, version: u64, case: Case) -> Result<CaseView, Error> {
         let w = self.workflow()?;
-        let available = w.available(&case.state).into_iter().map(|t| t.id.clone()).collect();
+        let available = w
+            .available(&case.state)
+            .into_iter()
+            .filter(|t| t.applies_to(&case.opening) && Self::ground_change_applies(t, &case))
+            .map(|t| t.id.clone())
+            .collect();
         let due = self.due_items_of(&id, &case)?;
         Ok(CaseView { id, version, case, available, due })
     }
@@ -149,12 +154,28 @@ impl Registry {
         })?;
         self.profile.check_term("inclusion_ground", &req.ground, "ground")?;
         self.check_document(&req.document, "document")?;
+        // A register accepts only its categories and its basis documents (WF-6, WF-7).
+        if !opening.grounds.is_empty() && !opening.grounds.contains(&req.ground) {
+            return Err(Error::validation("NOT_ACCEPTED_HERE", "ground")
+                .arg("code", &req.ground)
+                .arg("context", &opening.id));
+        }
+        if !opening.documents.is_empty() && !opening.documents.contains(&req.document.kind) {
+            return Err(Error::validation("NOT_ACCEPTED_HERE", "document.kind")
+                .arg("code", &req.document.kind)
+                .arg("context", &opening.id));
+        }
         let now = self.now();
         let received_at = req.received_at.unwrap_or(now);
         if received_at > now {
             return Err(Error::validation("DATE_IN_FUTURE", "received_at").arg("date", received_at));
         }
-        if self.cases_of(&req.child)?.iter().any(|(_, c)| !self.is_final(&c.state)) {
+        let per_opening = w.case_per_opening;
+        if self
+            .cases_of(&req.child)?
+            .iter()
+            .any(|(_, c)| !self.is_final(&c.state) && (!per_opening || c.opening == opening.id))
+        {
             return Err(Error::new(ErrorCode::Conflict, "CASE_ALREADY_OPEN"));
         }
         let event = CaseEvent::Opened {
@@ -286,6 +307,20 @@ impl Registry {
         let action = w.transition(&req.transition).map_or(Action::Write, |t| t.action);
         let (h, case) = self.load_case(&actor, id, action, "case.transition")?;
         let (t, to) = w.target(&req.transition, &case.state, case.previous_state.as_deref())?;
+        // A transition of another register, or a category change of a case not under the
+        // category it lifts, is not allowed from here.
+        if !t.applies_to(&case.opening) || !Self::ground_change_applies(t, &case) {
+            return Err(Error::new(ErrorCode::Conflict, "TRANSITION_NOT_ALLOWED")
+                .arg("code", &t.id)
+                .arg("state", &case.state));
+        }
+        if let Some(d) = &req.document {
+            if !t.documents.is_empty() && !t.documents.contains(&d.kind) {
+                return Err(Error::validation("NOT_ACCEPTED_HERE", "document.kind")
+                    .arg("code", &d.kind)
+                    .arg("context", &t.id));
+            }
+        }
         // A ground or document given where none is required is still checked, never stored blindly.
         if let Some(g) = &req.ground {
             self.profile.check_term("exit_ground", g, "ground")?;
@@ -331,8 +366,13 @@ impl Registry {
             text: req.text,
             document: req.document,
             resets: t.resets.clone(),
+            new_ground: t.change_ground.as_ref().map(|c| c.to.clone()),
         };
         self.record_case_event(&actor, id, &h, &case, event, "case.transition")
+    }
+
+    fn ground_change_applies(t: &crate::workflow::Transition, case: &Case) -> bool {
+        t.change_ground.as_ref().is_none_or(|c| c.from.contains(&case.ground))
     }
 
     /// Saves the assessment (a draft may be partial and resumed later). Only while the case

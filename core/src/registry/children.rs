@@ -213,6 +213,8 @@ impl Registry {
         let org = &actor.user.data.agency_inn;
         let target = crate::access::Target { territory: &item.record.identified_in, organization: org };
         self.authorize(actor, Action::Write, Some(&target), "child.register", None)?;
+        self.check_competence_of_record(actor, &item.record)?;
+        self.check_consent(&item.record, None)?;
         Ok(w)
     }
 
@@ -529,10 +531,12 @@ impl Registry {
         if changes.is_empty() {
             return Err(Error::validation("REQUIRED", "changes"));
         }
+        self.check_competence(&actor, &changes, "child.update", Some(id.to_string()))?;
         let ctx = self.context();
         self.check_provenance(&provenance)?;
         let mut new = apply_changes(&old, &changes)?;
         new.validate(&ctx)?;
+        self.check_consent(&new, Some(&changes))?;
         if new.identified_in != old.identified_in {
             let target = crate::access::Target { territory: &new.identified_in, organization: &h.organization };
             self.authorize(&actor, Action::Write, Some(&target), "child.update", Some(id.to_string()))?;

@@ -6,6 +6,7 @@ mod audit_ops;
 mod cases;
 mod children;
 mod classifier;
+mod competence;
 mod dataset;
 mod due;
 mod families;
@@ -18,6 +19,7 @@ mod reports;
 mod retention;
 mod sessions;
 mod stats_ops;
+mod sync_ops;
 mod users_ops;
 
 pub use audit_ops::{AuditReport, DeniedAttempt};
@@ -32,6 +34,7 @@ pub use print::Certificate;
 pub use reports::{ReportKind, ReportRequest};
 pub use retention::{RequestLogEntry, RetentionCandidate, RetentionPlan, RetentionReport};
 pub use sessions::{ExternalPrincipal, Session};
+pub use sync_ops::{Conflict, ImportReport, LinkInfo, LinkKind, NewLink, Proposal};
 
 use crate::access::{self, DenyReason, Principal, Target};
 use crate::audit::{self, AuditEntry, Outcome};
@@ -441,7 +444,20 @@ impl Registry {
         subject: Option<String>,
     ) -> Result<(), Error> {
         access::decide(&self.profile, &self.territories, &actor.principal(), action, target)
+            .and_then(|()| self.undertaking_check(actor, action))
             .map_err(|reason| self.deny(Some(&actor.user.id), op, subject, reason))
+    }
+
+    /// ACC-6: a user of a role that requires a non-disclosure undertaking touches personal
+    /// data only once it is recorded.
+    fn undertaking_check(&self, actor: &Actor, action: Action) -> Result<(), DenyReason> {
+        let personal =
+            matches!(action, Action::Read | Action::Write | Action::Delete | Action::Approve | Action::Archive);
+        let required = self.profile.role(&actor.user.data.role).is_some_and(|r| r.undertaking);
+        if personal && required && actor.user.undertaking.is_none() {
+            return Err(DenyReason::UndertakingMissing);
+        }
+        Ok(())
     }
 
     // ---- subject keys and state ----

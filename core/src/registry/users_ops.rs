@@ -36,6 +36,12 @@ impl Registry {
         if !self.territory_exists(&u.territory) {
             return Err(Error::validation("UNKNOWN_TERRITORY", "territory").arg("code", &u.territory));
         }
+        // A role attached to some levels only (Omsk §13: a curator to one district).
+        if let (Some(role), Some(t)) = (self.profile.role(&u.role), self.territories.get(&u.territory)) {
+            if !role.levels.is_empty() && !role.levels.contains(&t.kind) {
+                return Err(Error::validation("ROLE_LEVEL", "territory").arg("code", &u.role).arg("kind", &t.kind));
+            }
+        }
         if u.valid_until < u.valid_from {
             return Err(Error::validation("TERM_INVALID", "valid_until"));
         }
@@ -79,6 +85,7 @@ impl Registry {
             locked_until: None,
             created_at: self.now(),
             created_by: created_by.to_string(),
+            undertaking: None,
         };
         let mut b = Batch::new();
         self.put_user(&mut b, &user)?;
@@ -103,6 +110,43 @@ impl Registry {
             return Err(Error::validation("NOT_AN_ADMINISTRATOR", "role").arg("code", &admin.role));
         }
         self.insert_user(admin, "", None)
+    }
+
+    /// Records a user's signed non-disclosure undertaking (ACC-6); users of a role that requires
+    /// one act on personal data only once it is recorded. Needs `manage_users` over the user.
+    pub fn record_undertaking(
+        &self,
+        session: &super::Session,
+        user_id: &str,
+        undertaking: users::Undertaking,
+    ) -> Result<UserInfo, Error> {
+        let actor = self.actor(session)?;
+        let Some(mut user) = self.load_user(user_id)? else {
+            self.authorize(&actor, Action::ManageUsers, None, "user.undertaking", Some(user_id.to_string()))?;
+            return Err(Error::new(ErrorCode::NotFound, "USER_NOT_FOUND").with_field("user_id"));
+        };
+        let target = Target { territory: &user.data.territory, organization: &user.data.agency_inn };
+        self.authorize(&actor, Action::ManageUsers, Some(&target), "user.undertaking", Some(user_id.to_string()))?;
+        for (v, f) in [(&undertaking.reference, "reference"), (&undertaking.kept_by, "kept_by")] {
+            if v.trim().is_empty() {
+                return Err(Error::validation("REQUIRED", f));
+            }
+        }
+        if undertaking.signed_on > self.clock.today() {
+            return Err(Error::validation("DATE_IN_FUTURE", "signed_on").arg("date", undertaking.signed_on));
+        }
+        user.undertaking = Some(undertaking);
+        let mut b = Batch::new();
+        self.put_user(&mut b, &user)?;
+        self.commit(
+            b,
+            Vec::new(),
+            vec![AuditDraft::allowed(&actor.user.id, "user.undertaking", Some(user.id.clone()))],
+        )?;
+        if let Ok(mut c) = self.session_cache.write() {
+            c.clear();
+        }
+        Ok(user.info(self.now()))
     }
 
     /// Registers a user (ACC-1). Needs `manage_users` over the user's territory.

@@ -13,14 +13,16 @@
 
 pub mod csv;
 pub mod map;
+#[cfg(feature = "render")]
 pub mod pdf;
 pub mod svg;
+mod widths;
+#[cfg(feature = "render")]
 pub mod xlsx;
 
 use crate::i18n::Lang;
 use crate::report::{Cell, Report};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::sync::OnceLock;
 
 /// Why a renderer failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -249,11 +251,15 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 /// DejaVu Sans, embedded in PDFs and used to measure SVG text (see `core/assets/fonts`).
+#[cfg(feature = "render")]
 pub(crate) static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// DejaVu Sans Bold.
+#[cfg(feature = "render")]
 pub(crate) static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
+#[cfg(feature = "render")]
 fn metrics(bold: bool) -> Option<&'static ttf_parser::Face<'static>> {
+    use std::sync::OnceLock;
     static REGULAR: OnceLock<Option<ttf_parser::Face<'static>>> = OnceLock::new();
     static BOLD: OnceLock<Option<ttf_parser::Face<'static>>> = OnceLock::new();
     let (cell, data) = if bold { (&BOLD, FONT_BOLD) } else { (&REGULAR, FONT_REGULAR) };
@@ -263,6 +269,7 @@ fn metrics(bold: bool) -> Option<&'static ttf_parser::Face<'static>> {
 /// Width in pixels of `s` at `size` px, measured with DejaVu Sans: SVG carries no metrics and
 /// viewers pick their own `sans-serif`; DejaVu is among the widest, so text measured with it
 /// fits in narrower fonts (Arial, Helvetica, Roboto) too.
+#[cfg(feature = "render")]
 pub(crate) fn text_width_of(s: &str, size: f64, bold: bool) -> f64 {
     let Some(face) = metrics(bold) else {
         return s.chars().count() as f64 * size * if bold { 0.7 } else { 0.62 };
@@ -276,6 +283,14 @@ pub(crate) fn text_width_of(s: &str, size: f64, bold: bool) -> f64 {
         })
         .sum();
     units * size / upem
+}
+
+/// Without the fonts (feature `render-svg` alone): the same measure from the table of DejaVu
+/// advances in `widths.rs` (Latin, Cyrillic with the Kyrgyz letters, common punctuation; other
+/// characters count as the font's missing glyph). The table is checked against the font.
+#[cfg(not(feature = "render"))]
+pub(crate) fn text_width_of(s: &str, size: f64, bold: bool) -> f64 {
+    widths::text_width_of(s, size, bold)
 }
 
 /// [`text_width_of`] in the regular face.
@@ -367,5 +382,61 @@ mod tests {
         assert!(lines[1].ends_with('…') && lines.iter().all(|l| text_width(l, 12.0) <= 60.0), "{lines:?}");
         assert_eq!(id_fragment("by sex/оба"), "by-sex----");
         assert_eq!(RenderError::Font { message: String::new() }.code(), "RENDER_FONT");
+    }
+
+    /// The width table used without the fonts agrees with the fonts, glyph for glyph; on a
+    /// mismatch the message is the table to paste into `widths.rs`.
+    #[cfg(feature = "render")]
+    #[test]
+    fn width_table_matches_the_fonts() {
+        let mut expected = String::new();
+        for (name, bold) in [("REGULAR", false), ("BOLD", true)] {
+            let face = metrics(bold).expect("font");
+            let adv = |c: char| {
+                let g = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+                face.glyph_hor_advance(g).unwrap_or(0)
+            };
+            expected.push_str(&format!("pub(super) static {name}: Face = Face {{\n"));
+            expected.push_str(&format!("    upem: {},\n", face.units_per_em()));
+            expected
+                .push_str(&format!("    missing: {},\n", face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0)));
+            expected.push_str("    ranges: &[\n");
+            for (lo, hi) in widths::RANGES {
+                let v: Vec<String> = (*lo..=*hi).map(|u| char::from_u32(u).map_or(0, adv).to_string()).collect();
+                expected.push_str(&format!("        ({lo:#06x}, &[{}]),\n", v.join(", ")));
+            }
+            expected.push_str("    ],\n};\n");
+        }
+        let mut current = Vec::new();
+        let mut truth = Vec::new();
+        for (face, bold) in [(&widths::REGULAR, false), (&widths::BOLD, true)] {
+            let font = metrics(bold).expect("font");
+            current.push((
+                face.upem,
+                face.missing,
+                face.ranges.iter().map(|(lo, v)| (*lo, v.to_vec())).collect::<Vec<_>>(),
+            ));
+            let ranges = widths::RANGES
+                .iter()
+                .map(|(lo, hi)| {
+                    let v = (*lo..=*hi)
+                        .map(|u| {
+                            let g =
+                                char::from_u32(u).and_then(|c| font.glyph_index(c)).unwrap_or(ttf_parser::GlyphId(0));
+                            font.glyph_hor_advance(g).unwrap_or(0)
+                        })
+                        .collect::<Vec<u16>>();
+                    (*lo, v)
+                })
+                .collect::<Vec<_>>();
+            truth.push((font.units_per_em(), font.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0), ranges));
+        }
+        assert!(current == truth, "widths.rs is stale; its tables should be:\n{expected}");
+        for s in ["Кара-Кулжинский район", "Ysyk-Köl oblast — 12 345…", "Үй-бүлө ң ө ү №5"]
+        {
+            for bold in [false, true] {
+                assert_eq!(widths::text_width_of(s, 12.0, bold), text_width_of(s, 12.0, bold), "{s}");
+            }
+        }
     }
 }

@@ -34,6 +34,9 @@ pub(crate) struct Scenario {
     pub(crate) clock: DateTime<Utc>,
     #[serde(default)]
     pub(crate) users: Vec<Map<String, Value>>,
+    /// Fields replacing the first administrator's defaults (another profile's role and territory).
+    #[serde(default)]
+    pub(crate) admin: Map<String, Value>,
     pub(crate) steps: Vec<Step>,
 }
 
@@ -148,18 +151,22 @@ fn new_user(fields: &Map<String, Value>) -> Result<NewUser, String> {
 }
 
 fn setup(sc: &Scenario, path: &Path) -> Result<Ctx, String> {
-    let text = if sc.profile == "kyrgyzstan" {
-        kamkor_core::profile::KYRGYZSTAN_TOML.to_string()
+    let text = if let Some(text) = kamkor_core::profile::builtin(&sc.profile) {
+        text.to_string()
     } else {
         let p = path.parent().unwrap_or(Path::new(".")).join(&sc.profile);
         std::fs::read_to_string(&p).map_err(|e| format!("profile {}: {e}", p.display()))?
     };
     let clock = Arc::new(ManualClock::new(sc.clock));
-    let admin = new_user(
+    let mut admin_fields =
         json!({"login": "admin", "role": "administrator", "territory": "41700000000000", "agency_inn": "00000000000001"})
             .as_object()
-            .ok_or("admin")?,
-    )?;
+            .ok_or("admin")?
+            .clone();
+    for (k, v) in &sc.admin {
+        admin_fields.insert(k.clone(), v.clone());
+    }
+    let admin = new_user(&admin_fields)?;
     let reg = Registry::create(
         Arc::new(MemoryStore::new()),
         &cheap_argon2(&text),

@@ -123,6 +123,11 @@ pub(crate) fn call(
             a.finish()?;
             json(reg.revoke_user(need()?, &user_id, &reason))
         }
+        "record_undertaking" => {
+            let (user_id, undertaking): (String, _) = (a.get("user_id")?, a.get("undertaking")?);
+            a.finish()?;
+            json(reg.record_undertaking(need()?, &user_id, undertaking))
+        }
         "user_id_by_login" => {
             let login: String = a.get("login")?;
             a.finish()?;
