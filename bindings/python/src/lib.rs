@@ -358,6 +358,16 @@ impl PyRegistry {
         self.run(py, |r| r.revoke_user(&s(&session), &user_id, &reason))
     }
 
+    fn record_undertaking(
+        &self,
+        py: Python<'_>,
+        session: String,
+        user_id: String,
+        undertaking: String,
+    ) -> PyResult<String> {
+        self.run(py, |r| r.record_undertaking(&s(&session), &user_id, de(&undertaking, "undertaking")?))
+    }
+
     fn user_id_by_login(&self, py: Python<'_>, session: String, login: String) -> PyResult<String> {
         self.run(py, |r| r.user_id_by_login(&s(&session), &login))
     }
@@ -831,6 +841,12 @@ fn kyrgyzstan_profile() -> &'static str {
     kamkor_core::profile::KYRGYZSTAN_TOML
 }
 
+/// The built-in profiles: (id, TOML text).
+#[pyfunction]
+fn builtin_profiles() -> Vec<(&'static str, &'static str)> {
+    kamkor_core::profile::BUILTIN.to_vec()
+}
+
 /// The native module.
 #[pymodule]
 #[pyo3(name = "_native")]
@@ -845,6 +861,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_report_xlsx, m)?)?;
     m.add_function(wrap_pyfunction!(open_archive, m)?)?;
     m.add_function(wrap_pyfunction!(kyrgyzstan_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(builtin_profiles, m)?)?;
     m.add_function(wrap_pyfunction!(import_report_csv, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mapping, m)?)?;
     m.add_function(wrap_pyfunction!(household_book_columns, m)?)?;

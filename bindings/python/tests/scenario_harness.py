@@ -37,6 +37,7 @@ from kamkor import (
     Record,
     SearchQuery,
     TransitionRequest,
+    Undertaking,
     Visit,
 )
 
@@ -304,6 +305,8 @@ OPS: Dict[str, Tuple[bool, Op]] = {
     "list_users": (True, lambda c, s, a: c.reg.list_users(s)),
     "revoke_user": (True, lambda c, s, a: c.reg.revoke_user(s, a.req("user_id"), a.req("reason"))),
     "user_id_by_login": (True, lambda c, s, a: c.reg.user_id_by_login(s, a.req("login"))),
+    "record_undertaking": (True, lambda c, s, a: c.reg.record_undertaking(
+        s, a.req("user_id"), a.rec(Undertaking, "undertaking"))),
     # children
     "register_child": (True, lambda c, s, a: c.reg.register_child(s, a.rec(NewChild, "child"))),
     "register_children": (True, lambda c, s, a: c.reg.register_children(s, a.recs(NewChild, "children"))),
@@ -387,13 +390,14 @@ class FileReport:
 
 
 def setup(sc: Dict[str, Any], path: Path) -> Ctx:
-    if sc["profile"] == "kyrgyzstan":
-        text = kamkor.kyrgyzstan_profile()
+    builtin = kamkor.builtin_profiles()
+    if sc["profile"] in builtin:
+        text = builtin[sc["profile"]]
     else:
         text = (path.parent / sc["profile"]).read_text(encoding="utf-8")
     clock = kamkor.ManualClock(sc["clock"])
     admin = new_user({"login": "admin", "role": "administrator", "territory": "41700000000000",
-                      "agency_inn": "00000000000001"})
+                      "agency_inn": "00000000000001", **sc.get("admin", {})})
     reg = kamkor.Registry.in_memory(MASTER_KEY, admin, profile=cheap_argon2(text), clock=clock, seed=SEED)
     ctx = Ctx(reg, clock, {}, {"password": PASSWORD})
     admin_session = reg.login("admin", PASSWORD)
@@ -411,7 +415,7 @@ def setup(sc: Dict[str, Any], path: Path) -> Ctx:
 
 STEP_KEYS = {"comment", "as", "op", "args", "session", "expect", "bug"}
 EXPECT_KEYS = {"ok", "error", "match", "save"}
-FILE_KEYS = {"name", "description", "profile", "clock", "users", "steps"}
+FILE_KEYS = {"name", "description", "profile", "clock", "admin", "users", "steps"}
 
 
 class Mismatch(Exception):

@@ -41,6 +41,7 @@ __all__ = [
     "NewUser",
     "UserInfo",
     "ExternalPrincipal",
+    "Undertaking",
     "BasisDocument",
     "OpenCase",
     "TransitionRequest",
@@ -425,6 +426,15 @@ class NewUser(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class Undertaking(Record):
+    """A signed non-disclosure undertaking (ACC-6): its reference, date and who keeps it."""
+
+    reference: str
+    signed_on: _dt.date
+    kept_by: str
+
+
+@dataclasses.dataclass(frozen=True)
 class UserInfo(Record):
     """A user as the registry shows it (no secrets)."""
 
@@ -439,6 +449,7 @@ class UserInfo(Record):
     valid_from: _dt.date
     valid_until: _dt.date
     status: str
+    undertaking: Optional[Undertaking] = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -68,6 +68,7 @@ from ._records import (
     Signal,
     Territory,
     TransitionRequest,
+    Undertaking,
     UserInfo,
     Visit,
     dump,
@@ -76,7 +77,7 @@ from ._records import (
 )
 
 __all__ = ["Registry", "Session", "ManualClock", "LANGS", "open_archive", "render_document_pdf", "render_report_csv",
-           "render_report_xlsx", "kyrgyzstan_profile", "IMPORT_MODES", "household_book_columns",
+           "render_report_xlsx", "kyrgyzstan_profile", "builtin_profiles", "IMPORT_MODES", "household_book_columns",
            "synth_household_book", "parse_mapping"]
 
 #: Import modes: a dry run, all or nothing, row by row.
@@ -413,6 +414,12 @@ class Registry:
     def revoke_user(self, session: Session, user_id: str, reason: str) -> UserInfo:
         """Revokes a user's account (its live sessions end)."""
         return self._one(UserInfo, "revoke_user", session.token, user_id, reason)
+
+    def record_undertaking(
+        self, session: Session, user_id: str, undertaking: Union[Undertaking, Mapping[str, Any]]
+    ) -> UserInfo:
+        """Records a user's signed non-disclosure undertaking (needed first by roles that require one)."""
+        return self._one(UserInfo, "record_undertaking", session.token, user_id, _js(_rec(Undertaking, undertaking)))
 
     def user_id_by_login(self, session: Session, login: str) -> Optional[str]:
         """A user's id by login, or None."""
@@ -853,3 +860,8 @@ def open_archive(package: Union[bytes, PathLike], master_key: bytes) -> Dict[str
 def kyrgyzstan_profile() -> str:
     """The built-in Kyrgyz profile (TOML text), e.g. to adapt it."""
     return _native.kyrgyzstan_profile()
+
+
+def builtin_profiles() -> Dict[str, str]:
+    """The built-in profiles by id (``kyrgyzstan``, ``omsk``, ``yamal``): their TOML text."""
+    return dict(_native.builtin_profiles())
