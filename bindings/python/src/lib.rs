@@ -11,6 +11,7 @@ use kamkor_core::archive::ArchiveRequest;
 use kamkor_core::import::{ImportOptions, ImportReport, Mapping, Progress};
 use kamkor_core::registry::{DueQuery, ReportRequest, SearchQuery};
 use kamkor_core::store::{MemoryStore, SledStore, Store};
+use kamkor_core::sync::LinkSecret;
 use kamkor_core::{Clock, Env, Error, ErrorCode, Key, Lang, ManualClock, NewUser, Registry, Session, SubjectId};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -677,6 +678,93 @@ impl PyRegistry {
         self.run(py, |r| r.denied_attempts(&s(&session), since))
     }
 
+    // ---- sync: devices and registries exchanging signed bundles
+
+    /// Creates a device registry (sled at `path`, or memory) from a completed link secret
+    /// (JSON) and the scope bundle its registry exported.
+    #[staticmethod]
+    #[pyo3(signature = (path, master_key, secret, scope, clock=None, seed=None))]
+    fn create_device(
+        py: Python<'_>,
+        path: Option<String>,
+        master_key: Vec<u8>,
+        secret: String,
+        scope: Vec<u8>,
+        clock: Option<PyRef<'_, PyManualClock>>,
+        seed: Option<u64>,
+    ) -> PyResult<PyRegistry> {
+        let env = env(clock.as_deref(), seed);
+        py.detach(|| {
+            let master = key(&master_key)?;
+            let secret: LinkSecret = de(&secret, "secret")?;
+            Registry::create_device(store(path.as_deref())?, &master, env, &secret, &scope).map(PyRegistry::wrap)
+        })
+        .map_err(py_err)
+    }
+
+    fn sync_public_key(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |r| Ok(r.sync_public_key()))
+    }
+
+    fn enrol_link(&self, py: Python<'_>, session: String, link: String) -> PyResult<String> {
+        self.run(py, |r| r.enrol_link(&s(&session), de(&link, "link")?))
+    }
+
+    fn revoke_link(&self, py: Python<'_>, session: String, link: String, reason: String) -> PyResult<String> {
+        self.run(py, |r| r.revoke_link(&s(&session), &link, &reason))
+    }
+
+    fn links(&self, py: Python<'_>, session: String) -> PyResult<String> {
+        self.run(py, |r| r.links(&s(&session)))
+    }
+
+    fn export_scope(&self, py: Python<'_>, session: String, link: String) -> PyResult<Py<PyBytes>> {
+        let r = self.run_bytes(py, |r| Ok((String::new(), r.export_scope(&s(&session), &link)?)));
+        pair(py, r).map(|(_, b)| b)
+    }
+
+    #[pyo3(signature = (session, secret, start, limit=None))]
+    fn export_changes(
+        &self,
+        py: Python<'_>,
+        session: String,
+        secret: String,
+        start: u64,
+        limit: Option<u64>,
+    ) -> PyResult<Py<PyBytes>> {
+        let r = self.run_bytes(py, |r| {
+            let secret: LinkSecret = de(&secret, "secret")?;
+            Ok((String::new(), r.export_changes(&s(&session), &secret, start, limit)?))
+        });
+        pair(py, r).map(|(_, b)| b)
+    }
+
+    fn import_changes(&self, py: Python<'_>, session: String, bundle: Vec<u8>) -> PyResult<String> {
+        self.run(py, |r| r.import_changes(&s(&session), &bundle))
+    }
+
+    fn sync_conflicts(&self, py: Python<'_>, session: String) -> PyResult<String> {
+        self.run(py, |r| r.sync_conflicts(&s(&session)))
+    }
+
+    #[pyo3(signature = (session, child, field, value, provenance, note=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn resolve_conflict(
+        &self,
+        py: Python<'_>,
+        session: String,
+        child: String,
+        field: String,
+        value: String,
+        provenance: String,
+        note: Option<String>,
+    ) -> PyResult<String> {
+        self.run(py, |r| {
+            let value: serde_json::Value = de(&value, "value")?;
+            r.resolve_conflict(&s(&session), &id(&child, "id")?, &field, value, de(&provenance, "provenance")?, note)
+        })
+    }
+
     // ---- bulk import (REG-5) and the household book (INT-1)
 
     /// Imports children from a CSV, XLSX or JSON Lines file under a mapping (TOML text or JSON).
@@ -813,6 +901,28 @@ fn import_report_csv(report: String, which: String, headers: Vec<String>, lang_c
     .map_err(py_err)
 }
 
+/// A new link secret (JSON; keep it like the master key): a fresh signing key from the OS.
+#[pyfunction]
+fn link_secret_generate() -> String {
+    LinkSecret::generate(&mut rand::rngs::OsRng).to_text()
+}
+
+/// The public key (hex) of a link secret, for the receiver's administrator.
+#[pyfunction]
+fn link_secret_public_key(secret: String) -> PyResult<String> {
+    let secret: LinkSecret = de(&secret, "secret").map_err(py_err)?;
+    Ok(secret.public_key())
+}
+
+/// Completes a link secret with the receiver's enrolment (JSON); returns the secret (JSON).
+#[pyfunction]
+#[pyo3(signature = (secret, enrolment, origin=None))]
+fn link_secret_complete(secret: String, enrolment: String, origin: Option<String>) -> PyResult<String> {
+    let secret: LinkSecret = de(&secret, "secret").map_err(py_err)?;
+    let enrolment: kamkor_core::sync::Enrolment = de(&enrolment, "enrolment").map_err(py_err)?;
+    Ok(secret.complete(&enrolment, origin.as_deref()).to_text())
+}
+
 /// Checks a mapping (TOML text); returns it as JSON.
 #[pyfunction]
 fn parse_mapping(toml_text: String) -> PyResult<String> {
@@ -862,6 +972,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(open_archive, m)?)?;
     m.add_function(wrap_pyfunction!(kyrgyzstan_profile, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_profiles, m)?)?;
+    m.add_function(wrap_pyfunction!(link_secret_generate, m)?)?;
+    m.add_function(wrap_pyfunction!(link_secret_public_key, m)?)?;
+    m.add_function(wrap_pyfunction!(link_secret_complete, m)?)?;
     m.add_function(wrap_pyfunction!(import_report_csv, m)?)?;
     m.add_function(wrap_pyfunction!(parse_mapping, m)?)?;
     m.add_function(wrap_pyfunction!(household_book_columns, m)?)?;

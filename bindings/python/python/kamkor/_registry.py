@@ -77,7 +77,8 @@ from ._records import (
 )
 
 __all__ = ["Registry", "Session", "ManualClock", "LANGS", "open_archive", "render_document_pdf", "render_report_csv",
-           "render_report_xlsx", "kyrgyzstan_profile", "builtin_profiles", "IMPORT_MODES", "household_book_columns",
+           "render_report_xlsx", "kyrgyzstan_profile", "builtin_profiles", "link_secret_generate",
+           "link_secret_public_key", "link_secret_complete", "IMPORT_MODES", "household_book_columns",
            "synth_household_book", "parse_mapping"]
 
 #: Import modes: a dry run, all or nothing, row by row.
@@ -717,6 +718,78 @@ class Registry:
         """Refused attempts (optionally since a time)."""
         return self._many(AuditEntry, "denied_attempts", session.token, None if since is None else _aware(since))
 
+    # ---- sync: devices and registries exchanging signed bundles
+
+    @classmethod
+    def create_device(
+        cls,
+        path: Optional[PathLike],
+        master_key: bytes,
+        secret: str,
+        scope: bytes,
+        *,
+        clock: Optional[ManualClock] = None,
+        seed: Optional[int] = None,
+        lang: str = "en",
+    ) -> "Registry":
+        """Creates a device registry (at ``path``, or in memory) from a completed link secret
+        (see :func:`link_secret_generate`, :func:`link_secret_complete`) and the scope bundle its
+        registry exported with :meth:`export_scope`."""
+        _check_lang(lang)
+        where = os.fspath(path) if path is not None else None
+        try:
+            native = _native.Registry.create_device(where, _key(master_key), secret, bytes(scope),
+                                                    _native_clock(clock), seed)
+        except _native.NativeError as e:
+            raise _raise(e, lang) from None
+        return cls(native, lang=lang)
+
+    def sync_public_key(self) -> str:
+        """This registry's sync signing key (hex), for peers to check its bundles."""
+        return str(self._json("sync_public_key"))
+
+    def enrol_link(self, session: Session, link: Mapping[str, Any]) -> Dict[str, Any]:
+        """Enrols a device or registry link (``{kind, login?, territory?, public_key, valid_until}``);
+        returns the enrolment to hand to the device once, like a password."""
+        return dict(self._json("enrol_link", session.token, _js(link)))
+
+    def revoke_link(self, session: Session, link: str, reason: str) -> Dict[str, Any]:
+        """Revokes a link: its bundles are refused from now on."""
+        return dict(self._json("revoke_link", session.token, link, reason))
+
+    def links(self, session: Session) -> List[Dict[str, Any]]:
+        """The enrolled links."""
+        return list(self._json("links", session.token))
+
+    def export_scope(self, session: Session, link: str) -> bytes:
+        """The signed scope bundle a device is created from."""
+        return bytes(self._call("export_scope", session.token, link))
+
+    def export_changes(self, session: Session, secret: str, start: int = 0, limit: Optional[int] = None) -> bytes:
+        """A signed bundle of this registry's changes from sequence ``start`` (the facade's ``from``)."""
+        return bytes(self._call("export_changes", session.token, secret, start, limit))
+
+    def import_changes(self, session: Session, bundle: bytes) -> Dict[str, Any]:
+        """Imports a peer's bundle: field-level merge; conflicts are queued, never overwritten."""
+        return dict(self._json("import_changes", session.token, bytes(bundle)))
+
+    def sync_conflicts(self, session: Session) -> List[Dict[str, Any]]:
+        """The queue of sync conflicts waiting for a person."""
+        return list(self._json("sync_conflicts", session.token))
+
+    def resolve_conflict(
+        self,
+        session: Session,
+        id: str,
+        field: str,
+        value: Any,
+        provenance: Union[Provenance, Mapping[str, Any]],
+        note: Optional[str] = None,
+    ) -> ChildView:
+        """Resolves a conflict on a child's field with the chosen value."""
+        return self._one(ChildView, "resolve_conflict", session.token, id, field, _js(value),
+                         _js(_rec(Provenance, provenance)), note)
+
     # ---- bulk import (REG-5) and the household book (INT-1)
 
     def import_file(
@@ -860,6 +933,21 @@ def open_archive(package: Union[bytes, PathLike], master_key: bytes) -> Dict[str
 def kyrgyzstan_profile() -> str:
     """The built-in Kyrgyz profile (TOML text), e.g. to adapt it."""
     return _native.kyrgyzstan_profile()
+
+
+def link_secret_generate() -> str:
+    """A new sync link secret (JSON text with a fresh signing key): keep it like the master key."""
+    return _native.link_secret_generate()
+
+
+def link_secret_public_key(secret: str) -> str:
+    """The public key (hex) of a link secret, for the receiving registry's administrator."""
+    return str(_native_call(_native.link_secret_public_key, secret))
+
+
+def link_secret_complete(secret: str, enrolment: Mapping[str, Any], origin: Optional[str] = None) -> str:
+    """Completes a link secret with the receiver's enrolment (from :meth:`Registry.enrol_link`)."""
+    return str(_native_call(_native.link_secret_complete, secret, _js(enrolment), origin))
 
 
 def builtin_profiles() -> Dict[str, str]:
