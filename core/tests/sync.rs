@@ -475,3 +475,55 @@ fn erased_subjects_are_not_revived_by_late_bundles() {
     assert_eq!((r.applied, r.erased), (0, 1));
     assert_eq!(w.fx.reg.get_child(&w.worker, &x).expect_err("still erased").code, ErrorCode::NotFound);
 }
+
+#[test]
+fn a_scope_download_opens_only_on_its_device() {
+    let w = world();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let mine = LinkSecret::generate(&mut rng);
+    let other = LinkSecret::generate(&mut rng);
+    let enrol = |s: &LinkSecret| {
+        let e =
+            w.fx.reg
+                .enrol_link(
+                    &w.fx.admin,
+                    NewLink {
+                        kind: LinkKind::Device,
+                        login: Some("field1".into()),
+                        territory: None,
+                        public_key: s.public_key(),
+                        valid_until: date("2026-12-31"),
+                    },
+                )
+                .expect("enrol");
+        s.clone().complete(&e, None)
+    };
+    let (mine, other) = (enrol(&mine), enrol(&other));
+    let scope = w.fx.reg.export_scope(&w.fx.admin, &mine.link).expect("scope");
+    let create = |s: &LinkSecret, bytes: &[u8]| {
+        Registry::create_device(
+            Arc::new(MemoryStore::new()),
+            &Key::from_bytes([1; 32]),
+            Env::seeded(clock(), 1),
+            s,
+            bytes,
+        )
+    };
+    // Another device's secret: the bundle is not addressed to it.
+    assert_eq!(create(&other, &scope).expect_err("other device").reason, "BUNDLE_WRONG_RECEIVER");
+    // The right link id but another transport key: the seal does not open.
+    let mut wrong = serde_json::to_value(&mine).expect("json");
+    wrong["transport"] = serde_json::json!("11".repeat(32));
+    let wrong: LinkSecret = serde_json::from_value(wrong).expect("secret");
+    assert_eq!(create(&wrong, &scope).expect_err("wrong key").reason, "BUNDLE_FORGED");
+    // Cut: refused whole.
+    assert_eq!(create(&mine, &scope[..scope.len() - 1]).expect_err("cut").reason, "BUNDLE_TRUNCATED");
+    // A revoked device gets no scope.
+    w.fx.reg.revoke_link(&w.fx.admin, &other.link, "lost").expect("revoke");
+    let e = w.fx.reg.export_scope(&w.fx.admin, &other.link).expect_err("revoked");
+    assert_eq!((e.code, e.reason.as_str()), (ErrorCode::AccessDenied, "LINK_REVOKED"));
+    // A specialist cannot take a scope download.
+    let e = w.fx.reg.export_scope(&w.worker, &mine.link).expect_err("not an administrator");
+    assert_eq!(e.code, ErrorCode::AccessDenied);
+    create(&mine, &scope).expect("the right device");
+}

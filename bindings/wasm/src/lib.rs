@@ -28,6 +28,12 @@ const TYPES: &str = include_str!("types.d.ts");
 
 type JsResult = Result<JsValue, JsValue>;
 
+/// A built-in profile's TOML text by name (`kyrgyzstan`, `omsk`, `yamal`), or `undefined`.
+#[wasm_bindgen(js_name = builtinProfile, unchecked_return_type = "string | undefined")]
+pub fn builtin_profile(name: &str) -> JsValue {
+    kamkor_core::profile::builtin(name).map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The built-in Kyrgyz profile (TOML text), the default of `Registry.create`.
 #[wasm_bindgen(js_name = kyrgyzstanProfile)]
 pub fn kyrgyzstan_profile() -> String {
@@ -355,6 +361,17 @@ impl WasmRegistry {
     #[wasm_bindgen(js_name = revokeUser, unchecked_return_type = "UserInfo")]
     pub fn revoke_user(&self, session: &Session, user_id: String, reason: String) -> JsResult {
         self.ok(self.reg.revoke_user(&session.inner, &user_id, &reason))
+    }
+    /// Records a user's signed non-disclosure undertaking (ACC-6).
+    #[wasm_bindgen(js_name = recordUndertaking, unchecked_return_type = "UserInfo")]
+    pub fn record_undertaking(
+        &self,
+        session: &Session,
+        user_id: String,
+        #[wasm_bindgen(unchecked_param_type = "Undertaking")] undertaking: JsValue,
+    ) -> JsResult {
+        let undertaking = self.arg(&undertaking, "undertaking")?;
+        self.ok(self.reg.record_undertaking(&session.inner, &user_id, undertaking))
     }
     /// A user's id by login.
     #[wasm_bindgen(js_name = userIdByLogin, unchecked_return_type = "string | null")]

@@ -52,7 +52,10 @@ export interface NewUser {
 export interface UserInfo {
   id: string; login: string; full_name: string; role: string; territory: TerritoryCode;
   agency: string; agency_inn: string; position: string; valid_from: IsoDate; valid_until: IsoDate; status: string;
+  undertaking?: Undertaking;
 }
+/** A signed non-disclosure undertaking (ACC-6). */
+export interface Undertaking { reference: string; signed_on: IsoDate; kept_by: string }
 export interface ExternalPrincipal { pin: string; issuer: string }
 
 export interface Relative {

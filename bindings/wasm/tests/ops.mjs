@@ -20,6 +20,7 @@ export const OPS = {
   add_user: [['user'], (r, s, a) => r.addUser(s, a.user)],
   list_users: [[], (r, s) => r.listUsers(s)],
   revoke_user: [['user_id', 'reason'], (r, s, a) => r.revokeUser(s, a.user_id, a.reason)],
+  record_undertaking: [['user_id', 'undertaking'], (r, s, a) => r.recordUndertaking(s, a.user_id, a.undertaking)],
   user_id_by_login: [['login'], (r, s, a) => r.userIdByLogin(s, a.login)],
   // children and families
   register_child: [['child'], (r, s, a) => r.registerChild(s, a.child)],

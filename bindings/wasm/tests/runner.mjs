@@ -12,7 +12,7 @@ const MASTER_KEY = new Uint8Array(32).fill(7);
 const SEED = 42;
 const STEP_KEYS = new Set(['comment', 'as', 'op', 'args', 'session', 'expect', 'bug']);
 const EXPECT_KEYS = new Set(['ok', 'error', 'match', 'save']);
-const FILE_KEYS = new Set(['name', 'description', 'profile', 'clock', 'users', 'steps']);
+const FILE_KEYS = new Set(['name', 'description', 'profile', 'clock', 'admin', 'users', 'steps']);
 
 export function scenarioFiles(dir) {
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
@@ -47,8 +47,8 @@ function errorDoc(e) {
 }
 
 function setup(kamkor, sc, path) {
-  const text = sc.profile === 'kyrgyzstan' ? kamkor.kyrgyzstanProfile() : readFileSync(join(dirname(path), sc.profile), 'utf8');
-  const admin = newUser({ login: 'admin', role: 'administrator', territory: '41700000000000', agency_inn: '00000000000001' });
+  const text = kamkor.builtinProfile(sc.profile) ?? readFileSync(join(dirname(path), sc.profile), 'utf8');
+  const admin = newUser({ login: 'admin', role: 'administrator', territory: '41700000000000', agency_inn: '00000000000001', ...(sc.admin ?? {}) });
   const reg = kamkor.Registry.create(cheapArgon2(text), MASTER_KEY, admin, { now: sc.clock, seed: SEED, lang: 'en' });
   const ctx = { reg, sessions: new Map(), vars: { password: PASSWORD } };
   const adminSession = reg.login('admin', PASSWORD);

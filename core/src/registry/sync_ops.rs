@@ -38,9 +38,9 @@ const LINK_PREFIX: &[u8] = b"d/";
 const ACK_PREFIX: &[u8] = b"sync/ack/";
 const META_SCOPE: &[u8] = b"sync/scope";
 const META_KEYS: [&[u8]; 5] = [b"format", b"salt", b"check", b"origin", b"profile"];
-/// Index tags: merge state per subject, parents per log position, applied changes, open conflicts.
+/// Index tags: merge state per subject, changes recorded here (value: the log position, then
+/// the change's bases sealed with the subject's key), open conflicts.
 const TAG_META: u8 = b'Y';
-const TAG_PARENTS: u8 = b'Z';
 const TAG_APPLIED: u8 = b'W';
 const TAG_CONFLICT: u8 = b'X';
 
@@ -187,9 +187,6 @@ fn mark_of(h: &FactHeader) -> Mark {
 
 fn meta_key(id: &SubjectId) -> Vec<u8> {
     [&[TAG_META][..], &id.0].concat()
-}
-fn parents_key(pos: u64) -> Vec<u8> {
-    [&[TAG_PARENTS][..], &pos.to_be_bytes()].concat()
 }
 fn applied_key(m: &Mark) -> Vec<u8> {
     [&[TAG_APPLIED][..], m.origin.as_bytes(), &[0], &m.seq.to_be_bytes()].concat()
@@ -366,9 +363,10 @@ impl Registry {
         Ok(())
     }
 
-    fn load_parents(&self, pos: u64, key: &Key) -> Result<Option<BTreeMap<String, Vec<Mark>>>, Error> {
-        match self.store.get(Tree::Index, &parents_key(pos)).map_err(st)? {
-            Some(sealed) => open_json(key, &parents_key(pos), &sealed).map(Some),
+    /// The bases of a change recorded here (kept with its applied mark).
+    fn load_parents(&self, mark: &Mark, key: &Key) -> Result<Option<BTreeMap<String, Vec<Mark>>>, Error> {
+        match self.store.get(Tree::Index, &applied_key(mark)).map_err(st)? {
+            Some(v) => parents_in(&v, mark, key),
             None => Ok(None),
         }
     }
@@ -396,7 +394,7 @@ impl Registry {
                         author: fh.author.clone(),
                         time_ms: fh.time_ms,
                     };
-                    if let Some(parents) = self.load_parents(pos, key)? {
+                    if let Some(parents) = self.load_parents(&mark_of(&fh), key)? {
                         for ch in &changes {
                             let p = parents.get(&ch.field).cloned().unwrap_or_default();
                             meta.apply(&ch.field, &p, leaf(&ch.value), || serde_json::Value::Null);
@@ -407,7 +405,10 @@ impl Registry {
                             parents.insert(ch.field.clone(), meta.parents_of(&ch.field));
                             meta.settle(&ch.field, leaf(&ch.value));
                         }
-                        batch.put(Tree::Index, parents_key(pos), seal_json(self, key, &parents_key(pos), &parents)?);
+                        let k = applied_key(&mark_of(&fh));
+                        let mut v = pos.to_be_bytes().to_vec();
+                        v.extend_from_slice(&seal_json(self, key, &k, &parents)?);
+                        batch.put(Tree::Index, k, v);
                     }
                 }
                 _ => {}
@@ -684,9 +685,10 @@ impl Registry {
             let (parents, wire_key) = match &body {
                 FactBody::ChildRegistered { .. } => (BTreeMap::new(), Some(key.to_hex())),
                 FactBody::Changed { .. } => {
-                    let p = match self.load_parents(pos, &key)? {
+                    let mark = mark_of(&h);
+                    let p = match self.load_parents(&mark, &key)? {
                         Some(p) => p,
-                        None => pending_parents(&catch, pos, &key)?.unwrap_or_default(),
+                        None => pending_parents(&catch, &mark, &key)?.unwrap_or_default(),
                     };
                     (p, None)
                 }
@@ -1085,15 +1087,12 @@ impl Registry {
             let subject = SubjectId(f.header.subject);
             batch.put(Tree::Facts, facts::fact_key(next_fact).to_vec(), facts::encode_envelope(&f.header, &sealed));
             batch.put(Tree::Index, index::subject_fact(&subject, next_fact), Vec::new());
-            batch.put(Tree::Index, applied_key(&f.mark), next_fact.to_be_bytes().to_vec());
+            let mut applied = next_fact.to_be_bytes().to_vec();
             if let Some(p) = f.parents {
                 let plain = serde_json::to_vec(&p).map_err(st)?;
-                batch.put(
-                    Tree::Index,
-                    parents_key(next_fact),
-                    crypto::seal(&f.key, &parents_key(next_fact), &plain, rng),
-                );
+                applied.extend_from_slice(&crypto::seal(&f.key, &applied_key(&f.mark), &plain, rng));
             }
+            batch.put(Tree::Index, applied_key(&f.mark), applied);
             next_fact += 1;
         }
         for (id, key, mut meta) in metas {
@@ -1224,12 +1223,20 @@ impl Registry {
     }
 }
 
-/// Parents written by a catch-up still in the batch (not yet applied).
-fn pending_parents(batch: &Batch, pos: u64, key: &Key) -> Result<Option<BTreeMap<String, Vec<Mark>>>, Error> {
-    let k = parents_key(pos);
+/// Bases written by a catch-up still in the batch (not yet applied).
+fn pending_parents(batch: &Batch, mark: &Mark, key: &Key) -> Result<Option<BTreeMap<String, Vec<Mark>>>, Error> {
+    let k = applied_key(mark);
     match batch.ops.iter().rev().find(|op| op.tree == Tree::Index && op.key == k).and_then(|op| op.value.as_ref()) {
-        Some(sealed) => open_json(key, &k, sealed).map(Some),
+        Some(v) => parents_in(v, mark, key),
         None => Ok(None),
+    }
+}
+
+/// The bases in an applied mark's value (log position, then the sealed bases, if any).
+fn parents_in(value: &[u8], mark: &Mark, key: &Key) -> Result<Option<BTreeMap<String, Vec<Mark>>>, Error> {
+    match value.get(8..) {
+        Some(sealed) if !sealed.is_empty() => open_json(key, &applied_key(mark), sealed).map(Some),
+        _ => Ok(None),
     }
 }
 
