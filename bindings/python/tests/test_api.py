@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import pickle
@@ -246,8 +247,16 @@ def test_backup_and_restore(reg: kamkor.Registry, admin: kamkor.Session, spec: k
         assert restored.get_child(restored.login("spec", PASSWORD), r.id).record.pin == "10101201500011"
     with pytest.raises(kamkor.KamkorError):
         kamkor.Registry.restore(data[:-10], KEY, clock=clock)
+    # To a file object and to a path: each summary describes exactly the bytes written, whose
+    # last 32 bytes are the SHA-256 of the rest (two backups differ: each one is audited).
     buf = io.BytesIO()
-    assert reg.backup(admin, buf).sha256 == reg.backup(admin, tmp_path / "b.bin").sha256 or True
+    to_buf = reg.backup(admin, buf)
+    written = buf.getvalue()
+    assert to_buf.bytes == len(written) and written[-32:].hex() == to_buf.sha256
+    assert hashlib.sha256(written[:-32]).hexdigest() == to_buf.sha256
+    to_file = reg.backup(admin, tmp_path / "b.bin")
+    on_disk = (tmp_path / "b.bin").read_bytes()
+    assert hashlib.sha256(on_disk[:-32]).hexdigest() == to_file.sha256 != to_buf.sha256
     assert buf.getvalue()[:4] == (tmp_path / "b.bin").read_bytes()[:4]
 
 
