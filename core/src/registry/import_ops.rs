@@ -180,6 +180,9 @@ impl Registry {
             rejected,
             ..Default::default()
         };
+        // The source rows by line, for the rows of households refused at the registry's checks.
+        let values_by_line: HashMap<u64, &[(String, String)]> =
+            table.rows.iter().filter_map(|r| r.as_ref().ok()).map(|r| (r.line, r.values.as_slice())).collect();
         let mut seen = Seen::default();
         let mut pending: Vec<PendingHousehold> = Vec::new();
         let mut done = report.rejected.len() as u64;
@@ -201,12 +204,7 @@ impl Registry {
                                     .arg("household", &h.id)
                                     .arg("row", line)
                             };
-                            let values = table
-                                .rows
-                                .iter()
-                                .find_map(|r| r.as_ref().ok().filter(|r| r.line == *l))
-                                .map(|r| r.values.clone())
-                                .unwrap_or_default();
+                            let values = values_by_line.get(l).map(|v| v.to_vec()).unwrap_or_default();
                             report.rejected.push(RowError::from_error(*l, &err, values));
                         }
                     }
