@@ -31,7 +31,7 @@ echo "wheel: $(basename "$py_wheel") ($(du -k "$py_wheel" | cut -f1) KiB)"
 
 step "python: the Rust harness's scenario replay (to compare with)"
 py_rust_log="$py_tools/rust-scenarios.log"
-cargo test --workspace --all-features --test scenarios -- --nocapture >"$py_rust_log" 2>&1 || {
+RUSTC_WORKSPACE_WRAPPER="${KAMKOR_RUSTC_WRAPPER:-}" cargo test --workspace --all-features --test scenarios -- --nocapture >"$py_rust_log" 2>&1 || {
   cat "$py_rust_log"
   false
 }

@@ -24,10 +24,12 @@ if [ ! -f "$kt_home/bin/kotlinc" ] || [ "$(cat "$kt_home/build.txt" 2>/dev/null)
   npm install --prefix .tools/kotlin --no-audit --no-fund --loglevel=error "kotlin-compiler@$kt_version" >/dev/null
 fi
 
-# One workspace build with the features of `cargo test --workspace --all-features` (nothing
-# recompiles after tests/run's Rust steps), so target/debug/uniffi-bindgen matches the library
-# (TOOLCHAIN pitfall 8).
-cargo build --workspace --all-features
+# One workspace build with the feature unification of `cargo test --workspace --all-features`:
+# `--tests` brings the dev-dependencies' features in, so nothing recompiles after tests/run's Rust
+# steps (a plain `cargo build` unifies without them and rebuilt ~60 crates: 3-5 min), and
+# target/debug/uniffi-bindgen matches the library (TOOLCHAIN pitfall 8). The same compiler as
+# tests/run's Rust steps (KAMKOR_RUSTC_WRAPPER, the linting one), for the same reason.
+RUSTC_WORKSPACE_WRAPPER="${KAMKOR_RUSTC_WRAPPER:-}" cargo build --workspace --all-features --lib --bins --tests
 rm -rf "$kt_out/gen" && mkdir -p "$kt_out"
 target/debug/uniffi-bindgen generate --library target/debug/libkamkor_ffi.so --language kotlin \
   --out-dir "$kt_out/gen" --no-format >/dev/null
