@@ -386,7 +386,7 @@ impl Profile {
     /// The text is TOML or the JSON form of the same document ([`text::from_str`]).
     pub fn from_toml(text: &str) -> Result<Profile, Error> {
         let profile: Profile = text::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| locate::line_column(text, s.start).0);
             let mut err = Error::new(ErrorCode::Profile, "PROFILE_SYNTAX").arg("detail", e.message());
             if let Some(l) = line {
                 err = err.arg("line", l).with_field(format!("line {l}"));

@@ -64,7 +64,8 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error
             .and_then(|s| s.as_string())
             .ok_or_else(|| Error::validation("BAD_VALUE", field).arg("detail", "not JSON"))?
     };
-    serde_json::from_str(&text).map_err(|e| Error::validation("BAD_VALUE", field).arg("detail", e))
+    // `from_slice`, as the core reads its stored records: the JSON reader is instantiated once per type.
+    serde_json::from_slice(text.as_bytes()).map_err(|e| Error::validation("BAD_VALUE", field).arg("detail", e))
 }
 
 /// Writes a core value as a plain JS object (its JSON form).

@@ -70,7 +70,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, TextError> {
 }
 
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, TextError> {
-    serde_json::from_str(text).map_err(|e| {
+    // `from_slice`, as the store reads its records: one instantiation of the JSON reader per type.
+    serde_json::from_slice(text.as_bytes()).map_err(|e| {
         let span = (e.line() > 0).then(|| {
             let start: usize = text.split_inclusive('\n').take(e.line() - 1).map(str::len).sum();
             let at = (start + e.column().saturating_sub(1)).min(text.len());
