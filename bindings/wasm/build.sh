@@ -24,7 +24,7 @@ rm -rf "$here/pkg/web" "$here/pkg/node"
 features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
   --enable-reference-types --enable-multivalue)
 for t in web node; do
-  "$wasm_opt" -Oz "${features[@]}" "$here/pkg/$t/kamkor_wasm_bg.wasm" -o "$here/pkg/$t/kamkor_wasm_bg.opt.wasm"
+  "$wasm_opt" -Oz --converge "${features[@]}" "$here/pkg/$t/kamkor_wasm_bg.wasm" -o "$here/pkg/$t/kamkor_wasm_bg.opt.wasm"
   mv "$here/pkg/$t/kamkor_wasm_bg.opt.wasm" "$here/pkg/$t/kamkor_wasm_bg.wasm"
 done
 

@@ -91,7 +91,7 @@ impl Calendar {
     /// Parses and checks a calendar file: dates must be real, inside their year, not
     /// listed twice, not both a holiday and a working day, and a working day must be a weekend day.
     pub fn from_toml(text: &str) -> Result<Calendar, Error> {
-        let file: File = toml::from_str(text).map_err(|e| {
+        let file: File = crate::profile::text::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1));
             Error::new(ErrorCode::Profile, "PROFILE_SYNTAX")
                 .arg("line", line)

@@ -1,6 +1,7 @@
 //! Jurisdiction profiles: roles, scopes, vocabularies, security and retention as data.
 //!
-//! A profile is one versioned TOML file (`core/profiles/*.toml`). The Kyrgyz
+//! A profile is one versioned TOML file (`core/profiles/*.toml`), or the same document in JSON
+//! ([`text`]: how documents are read, and why the WebAssembly build reads JSON only). The Kyrgyz
 //! profile ships built in; owners load their own. Loading validates every
 //! reference and reports the place of an error; nothing in code names a role.
 
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 
 mod checks;
 mod locate;
+pub mod text;
 pub use locate::locate;
 
 /// Labels of a term in the three languages.
@@ -353,6 +355,17 @@ pub fn builtin(id: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(name, _)| *name == id).map(|(_, text)| *text)
 }
 
+/// A built-in profile in its JSON form (generated from the TOML, see [`text`]): what a build
+/// without the TOML parser (the WebAssembly package) gives `Registry::create`.
+pub fn builtin_json(id: &str) -> Option<&'static str> {
+    // By name, not through `BUILTIN`: that would keep the TOML texts in a build that needs only this.
+    if matches!(id, "kyrgyzstan" | "omsk" | "yamal") {
+        text::prebuilt_by_name(id)
+    } else {
+        None
+    }
+}
+
 impl Profile {
     /// The shipped Kyrgyz profile (Cabinet decree No. 156 of 22 March 2023).
     pub fn kyrgyzstan() -> Result<Profile, Error> {
@@ -370,9 +383,10 @@ impl Profile {
     }
 
     /// Parses and validates a profile; errors carry the line (parse errors) or the path (references).
+    /// The text is TOML or the JSON form of the same document ([`text::from_str`]).
     pub fn from_toml(text: &str) -> Result<Profile, Error> {
-        let profile: Profile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let profile: Profile = text::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| locate::line_column(text, s.start).0);
             let mut err = Error::new(ErrorCode::Profile, "PROFILE_SYNTAX").arg("detail", e.message());
             if let Some(l) = line {
                 err = err.arg("line", l).with_field(format!("line {l}"));

@@ -3,14 +3,17 @@
 #  1. tools, installed only when missing: the wasm32 target, wasm-bindgen-cli 0.2.130 (cached
 #     under .tools/), npm packages from the lockfiles (binaryen's wasm-opt, playwright-core),
 #     Debian's chromium;
-#  2. builds the package (-p kamkor-wasm only, size profile, wasm-opt -Oz);
+#  2. builds the package (-p kamkor-wasm only, size profile, wasm-opt -Oz --converge);
 #  3. Node: the JS API tests and the replay of every tests/scenarios/ file through the JS API;
 #  4. Chromium: the Playwright tests of the demo page (screenshots in web-demo/screenshots/);
-#  5. the size: gzipped .wasm + JS. Issue 6 asks for <= 400 KB; the package is about 840 KB
-#     (missed: see docs/src/web-demo.md), so the run fails only above a regression ceiling.
+#  5. the size: gzipped .wasm + JS. Issue 6 asks for <= 400 KB; the package is about 690 KB
+#     (missed: see docs/src/web-demo.md), so the run fails only above a regression ceiling,
+#     set just above today's size so that growth fails the run.
+# Alone (not sourced by tests/run), fail at the first failing command as tests/run does.
+[ "${BASH_SOURCE[0]}" = "$0" ] && set -euo pipefail
 type step >/dev/null 2>&1 || step() { printf '\n== %s\n' "$*"; }
 WASM_SIZE_TARGET=409600                         # issue 6: 400 KB gzipped (not met yet)
-WASM_SIZE_LIMIT=${WASM_SIZE_LIMIT:-921600}   # 900 KB: the regression ceiling, gzipped .wasm + JS of the browser build
+WASM_SIZE_LIMIT=${WASM_SIZE_LIMIT:-737280}   # 720 KB: the regression ceiling, gzipped .wasm + JS of the browser build
 
 step "wasm: tools"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -31,7 +34,7 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get install -y -qq chromium
 fi
 
-step "wasm: build (size profile, wasm-opt -Oz)"
+step "wasm: build (size profile, wasm-opt -Oz --converge)"
 bindings/wasm/build.sh
 step "wasm: Node tests (JS API, every scenario through the JS API)"
 (cd bindings/wasm && node --test tests/*.test.mjs)

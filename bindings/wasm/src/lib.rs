@@ -28,16 +28,19 @@ const TYPES: &str = include_str!("types.d.ts");
 
 type JsResult = Result<JsValue, JsValue>;
 
-/// A built-in profile's TOML text by name (`kyrgyzstan`, `omsk`, `yamal`), or `undefined`.
+/// A built-in profile's text by name (`kyrgyzstan`, `omsk`, `yamal`), or `undefined`. The text
+/// is the profile's JSON form (generated from its TOML file): this package reads profiles as JSON,
+/// and TOML only for the shipped profiles' own texts (recognized by their hash, e.g. in a native
+/// backup), to stay small.
 #[wasm_bindgen(js_name = builtinProfile, unchecked_return_type = "string | undefined")]
 pub fn builtin_profile(name: &str) -> JsValue {
-    kamkor_core::profile::builtin(name).map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED)
+    kamkor_core::profile::builtin_json(name).map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The built-in Kyrgyz profile (TOML text), the default of `Registry.create`.
+/// The built-in Kyrgyz profile (JSON form), the default of `Registry.create`.
 #[wasm_bindgen(js_name = kyrgyzstanProfile)]
 pub fn kyrgyzstan_profile() -> String {
-    kamkor_core::profile::KYRGYZSTAN_TOML.to_string()
+    kamkor_core::profile::builtin_json("kyrgyzstan").unwrap_or_default().to_string()
 }
 
 /// The message of a registration warning (`Registered.warnings[i]`) in ru, ky and en.
@@ -61,7 +64,8 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error
             .and_then(|s| s.as_string())
             .ok_or_else(|| Error::validation("BAD_VALUE", field).arg("detail", "not JSON"))?
     };
-    serde_json::from_str(&text).map_err(|e| Error::validation("BAD_VALUE", field).arg("detail", e))
+    // `from_slice`, as the core reads its stored records: the JSON reader is instantiated once per type.
+    serde_json::from_slice(text.as_bytes()).map_err(|e| Error::validation("BAD_VALUE", field).arg("detail", e))
 }
 
 /// Writes a core value as a plain JS object (its JSON form).
@@ -211,7 +215,8 @@ fn pick<'a>(report: &'a Report, table: Option<&str>, column: Option<&str>) -> Re
 impl WasmRegistry {
     // ---------------------------------------------------------------- lifecycle and host
 
-    /// Creates a registry in a fresh in-memory store with a profile (TOML text; left out: the
+    /// Creates a registry in a fresh in-memory store with a profile (its JSON form, see
+    /// `builtinProfile`, or a shipped profile's TOML text; left out: the
     /// built-in Kyrgyz profile), the 32-byte master key and the first administrator.
     pub fn create(
         #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] profile: Option<String>,

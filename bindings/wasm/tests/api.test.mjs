@@ -154,3 +154,32 @@ test('the TypeScript types name the main records (no `any`)', () => {
   assert.match(dts, /export interface KamkorError extends Error/);
   assert.doesNotMatch(dts.replace(/\/\*[\s\S]*?\*\//g, ''), /: any\b/);
 });
+
+test('profiles: the JSON form, the shipped TOML texts by their hash, other TOML refused', () => {
+  const admin = user('admin', 'administrator', '41700000000000', '1');
+  const opts = { now: '2026-11-23T09:00:00Z', seed: 1, lang: 'en' };
+  // The built-in texts are the JSON form; a custom profile is that form edited.
+  assert.equal(JSON.parse(kamkor.builtinProfile('omsk')).profile.id, 'omsk');
+  assert.equal(JSON.parse(kamkor.builtinProfile('yamal')).profile.pin, 'snils');
+  assert.equal(kamkor.builtinProfile('nowhere'), undefined);
+  const json = JSON.parse(kamkor.builtinProfile('kyrgyzstan'));
+  json.profile.version = 'custom-1';
+  const custom = kamkor.Registry.create(cheapArgon2(JSON.stringify(json)), KEY, admin, opts);
+  assert.equal(custom.profile().profile.version, 'custom-1');
+  // A shipped profile's own TOML text (as a native backup or sync bundle holds it) is known by
+  // its SHA-256 and read from the generated JSON form: no TOML parser in this package.
+  const profiles = join(here, '..', '..', '..', 'core', 'profiles');
+  const toml = `${readFileSync(join(profiles, 'kyrgyzstan.toml'), 'utf8')}\n${readFileSync(join(profiles, 'kyrgyzstan-plan.toml'), 'utf8')}`;
+  const shipped = kamkor.Registry.create(toml, KEY, admin, opts);
+  assert.equal(shipped.profile().profile.id, 'kyrgyzstan');
+  assert.deepEqual(shipped.profile(), kamkor.Registry.create(kamkor.kyrgyzstanProfile(), KEY, admin, opts).profile());
+  // Any other TOML: a syntax error that says this build reads the JSON form, nothing created.
+  const e = thrown(() => kamkor.Registry.create(`${toml}\n# edited\n`, KEY, admin, opts));
+  assert.equal(e.name, 'KamkorError');
+  assert.equal(e.reason, 'PROFILE_SYNTAX');
+  assert.match(e.args.detail, /JSON form/);
+  // A broken JSON profile names its line.
+  const bad = thrown(() => kamkor.Registry.create('{\n"profile": \n}', KEY, admin, opts));
+  assert.equal(bad.reason, 'PROFILE_SYNTAX');
+  assert.equal(bad.args.line, '3');
+});

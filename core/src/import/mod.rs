@@ -95,7 +95,7 @@ pub struct Mapping {
 impl Mapping {
     /// Parses and checks a mapping (unknown fields, fields mapped twice); errors name the line.
     pub fn from_toml(text: &str) -> Result<Mapping, Error> {
-        let m: Mapping = toml::from_str(text).map_err(|e| {
+        let m: Mapping = crate::profile::text::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);

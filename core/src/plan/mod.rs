@@ -262,7 +262,7 @@ struct Document {
 impl PlanConfig {
     /// Parses the `[plan]` part of a TOML document (other tables are ignored) and validates it.
     pub fn from_toml(text: &str, legal_statuses: &[&str]) -> Result<PlanConfig, PlanError> {
-        let doc: Document = toml::from_str(text).map_err(|e| {
+        let doc: Document = crate::profile::text::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
             PlanError::new("PLAN_SYNTAX", format!("line {line}"), "", e.message())
         })?;

@@ -3,15 +3,18 @@
 
 use crate::Error;
 use std::ops::Range;
+#[cfg(feature = "toml")]
 use toml_edit::{ImDocument, Item, Table, Value};
 
 /// One step of an error path.
+#[cfg(feature = "toml")]
 #[derive(Debug, PartialEq, Eq)]
 enum Step<'a> {
     Key(&'a str),
     Index(usize),
 }
 
+#[cfg(feature = "toml")]
 fn steps(path: &str) -> Option<Vec<Step<'_>>> {
     let mut out = Vec::new();
     for part in path.split('.') {
@@ -31,6 +34,7 @@ fn steps(path: &str) -> Option<Vec<Step<'_>>> {
     Some(out)
 }
 
+#[cfg(feature = "toml")]
 #[derive(Clone, Copy)]
 enum Node<'a> {
     Item(&'a Item),
@@ -39,6 +43,7 @@ enum Node<'a> {
 }
 
 /// One step down: the key's span (for keys) or the element's, and the node reached.
+#[cfg(feature = "toml")]
 fn down<'a>(node: Node<'a>, step: &Step<'_>) -> Option<(Option<Range<usize>>, Node<'a>)> {
     match (node, step) {
         (Node::Table(t) | Node::Item(Item::Table(t)), Step::Key(k)) => {
@@ -61,8 +66,20 @@ fn down<'a>(node: Node<'a>, step: &Step<'_>) -> Option<(Option<Range<usize>>, No
     }
 }
 
-/// The byte span of the deepest part of `path` found in the text.
+/// The byte span of the deepest part of `path` found in the text (TOML only: a JSON text, or
+/// any text without the feature `toml`, has none).
+#[cfg(not(feature = "toml"))]
+pub(crate) fn span_of(_text: &str, _path: &str) -> Option<Range<usize>> {
+    None
+}
+
+/// The byte span of the deepest part of `path` found in the text (TOML only: a JSON text, or
+/// any text without the feature `toml`, has none).
+#[cfg(feature = "toml")]
 pub(crate) fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
+    if super::text::is_json(text) {
+        return None;
+    }
     let doc = ImDocument::parse(text).ok()?;
     let mut node = Node::Table(doc.as_table());
     let mut best: Option<Range<usize>> = None;
@@ -116,7 +133,7 @@ pub(crate) fn place(text: &str, e: Error) -> Error {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
 
