@@ -386,3 +386,82 @@ fn importing_needs_the_sync_grant() {
     assert!(admin.grants.iter().any(|g| g.action == kamkor_core::profile::Action::Sync));
     w.fx.reg.import_changes(&w.fx.admin, &b).expect("the administrator operates the exchange");
 }
+
+#[test]
+fn downstream_bundles_bring_the_centres_changes_new_records_and_erasure_notices() {
+    let w = world();
+    let d = device(&w.fx, "field1", 81);
+    let housing = |reg: &Registry, s: &Session, id: &SubjectId| reg.get_child(s, id).expect("child").record.housing;
+    // Offline work on the device; meanwhile at the centre: an edit, a new child in the scope,
+    // a new case of a child the device holds, and a child moved out of the worker's scope.
+    d.reg
+        .update_child(
+            &d.session,
+            &w.children[0],
+            vec![FieldChange { field: "needs.school".into(), value: "class 9".into() }],
+            prov(),
+            None,
+            None,
+        )
+        .expect("offline edit");
+    w.fx.reg
+        .update_child(
+            &w.worker,
+            &w.children[0],
+            vec![FieldChange { field: "housing".into(), value: "дом".into() }],
+            prov(),
+            None,
+            None,
+        )
+        .expect("centre edit");
+    let newcomer = w.fx.reg.register_child(&w.worker, child("Жаңы", "Бала", None, CHUI)).expect("new child").id;
+    let case = w.fx.reg.open_case(&w.worker, open_req(w.children[1])).expect("case").id;
+    let region = w.fx.session("centre-worker", "specialist", "41700000000000", INN);
+    w.fx.reg
+        .update_child(
+            &region,
+            &w.children[2],
+            vec![FieldChange { field: "identified_in".into(), value: BISHKEK.into() }],
+            prov(),
+            None,
+            None,
+        )
+        .expect("moved away");
+    assert!(d.reg.get_child(&d.session, &w.children[2]).is_ok());
+    let from = d.reg.downstream_position(&d.secret).expect("position");
+    let bundle = w.fx.reg.export_downstream(&w.fx.admin, &d.secret.link, from).expect("downstream");
+    let r = d.reg.import_downstream(&d.session, &d.secret, &bundle).expect("applied on the device");
+    assert_eq!(r.applied, 1, "the centre's edit of a record the device holds");
+    assert_eq!(housing(&d.reg, &d.session, &w.children[0]).as_deref(), Some("дом"));
+    let merged = d.reg.get_child(&d.session, &w.children[0]).expect("child");
+    assert_eq!(merged.record.needs.get("school").map(String::as_str), Some("class 9"), "the offline edit is kept");
+    assert!(d.reg.get_child(&d.session, &newcomer).is_ok(), "newly in scope, with its data key");
+    assert_eq!(d.reg.get_case(&d.session, &case).expect("the new case").case.state, "identified");
+    let gone = d.reg.get_child(&d.session, &w.children[2]).expect_err("destroyed on the device");
+    assert_eq!(gone.code, ErrorCode::NotFound);
+    // Idempotent, and nothing new the next time.
+    let again = d.reg.import_downstream(&d.session, &d.secret, &bundle).expect("again");
+    assert_eq!(again.applied, 0);
+    let pos = d.reg.downstream_position(&d.secret).expect("position");
+    assert!(pos > from);
+    let next = w.fx.reg.export_downstream(&w.fx.admin, &d.secret.link, pos).expect("next");
+    let r = d.reg.import_downstream(&d.session, &d.secret, &next).expect("next applied");
+    assert_eq!((r.applied, r.erased), (0, 0));
+    // A bundle from ahead of the acknowledged position is refused; a cut one too.
+    let cut = &next[..next.len() - 3];
+    assert_eq!(d.reg.import_downstream(&d.session, &d.secret, cut).expect_err("cut").reason, "BUNDLE_TRUNCATED");
+    // The device's upload carries only its own work (not the centre's changes back).
+    let up = upload(&w.fx, &d, 0);
+    assert_eq!((up.applied, up.duplicates), (1, 0), "the offline edit only");
+    assert!(up.conflicts.is_empty());
+    let c = w.fx.reg.get_child(&w.supervisor, &w.children[0]).expect("child at the centre");
+    assert_eq!(c.record.needs.get("school").map(String::as_str), Some("class 9"));
+    assert_eq!(c.record.housing.as_deref(), Some("дом"));
+    assert!(w
+        .fx
+        .reg
+        .audit_entries(&w.fx.admin, 0, 100_000)
+        .expect("audit")
+        .iter()
+        .any(|a| a.action == "sync.downstream"));
+}

@@ -14,6 +14,7 @@
 //!   keeps per field the values no later change replaced. Two different values from
 //!   concurrent edits are a conflict for a supervisor, never overwritten in silence.
 
+mod downstream;
 mod events;
 mod merge;
 mod review;
@@ -455,6 +456,46 @@ impl Registry {
         Ok(out)
     }
 
+    /// The records in a user's read scope: the children, then their cases, then their families
+    /// (a case's data key is its child's). Returns the children and all ids.
+    fn scope_ids(&self, user: &User) -> Result<(Vec<SubjectId>, Vec<SubjectId>), Error> {
+        let children = self.scope_children(user)?;
+        let mut ids = children.clone();
+        let mut families = std::collections::BTreeSet::new();
+        for id in &children {
+            let mut prefix = vec![index::CHILD_CASE];
+            prefix.extend_from_slice(&id.0);
+            for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(st)? {
+                ids.extend(trailing_id(&k));
+            }
+            if let Some((_, bytes)) = self.state_header(id)? {
+                let Ok(key) = self.subject_key(id) else { continue };
+                if let (_, StateBody::Child { family: Some(f), .. }) = self.open_state(id, &bytes, &key)? {
+                    families.insert(f);
+                }
+            }
+        }
+        ids.extend(families);
+        Ok((children, ids))
+    }
+
+    /// A record as a scope download carries it: state (without the statistical link), data key
+    /// and merge state.
+    fn snapshot(&self, id: &SubjectId, catch: &mut Batch) -> Result<Option<ScopeSubject>, Error> {
+        let Some((_, bytes)) = self.state_header(id)? else { return Ok(None) };
+        let Ok(key) = self.subject_key(id) else { return Ok(None) };
+        let (header, body) = self.open_state(id, &bytes, &key)?;
+        let mut meta =
+            if header.kind == SubjectKind::Case { SyncMeta::default() } else { self.catch_up(id, &key, catch)? };
+        meta.upto = 0;
+        let body = match body {
+            StateBody::Child { record, family, .. } => StateBody::Child { record, family, stat: None },
+            StateBody::Family { record, .. } => StateBody::Family { record, stat: None },
+            other => other,
+        };
+        Ok(Some(ScopeSubject { id: *id, header, body, key: key.to_hex(), meta }))
+    }
+
     /// The initial download of a device: the children in its worker's read scope, with their
     /// data keys and merge state, sealed for the link and signed by this registry.
     pub fn export_scope(&self, session: &Session, link_id: &str) -> Result<Vec<u8>, Error> {
@@ -467,47 +508,13 @@ impl Registry {
         user.failed_logins = 0;
         user.locked_until = None;
         let mut catch = Batch::new();
+        let (children, ids) = self.scope_ids(&user)?;
         let mut subjects = Vec::new();
-        // The children in scope, then their cases and families (a case's data key is its child's).
-        let children = self.scope_children(&user)?;
-        let mut ids = children.clone();
-        let mut families = std::collections::BTreeSet::new();
-        for id in &children {
-            let mut prefix = vec![index::CHILD_CASE];
-            prefix.extend_from_slice(&id.0);
-            for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(st)? {
-                ids.extend(trailing_id(&k));
-            }
-        }
         for id in ids {
-            let Some((_, bytes)) = self.state_header(&id)? else { continue };
-            let Ok(key) = self.subject_key(&id) else { continue };
-            let (header, body) = self.open_state(&id, &bytes, &key)?;
-            let mut meta = if header.kind == SubjectKind::Case {
-                SyncMeta::default()
-            } else {
-                self.catch_up(&id, &key, &mut catch)?
-            };
-            meta.upto = 0;
-            let body = match body {
-                StateBody::Child { record, family, .. } => {
-                    families.extend(family);
-                    StateBody::Child { record, family, stat: None }
-                }
-                StateBody::Family { record, .. } => StateBody::Family { record, stat: None },
-                other => other,
-            };
-            subjects.push(ScopeSubject { id, header, body, key: key.to_hex(), meta });
-        }
-        for id in families {
-            let Some((_, bytes)) = self.state_header(&id)? else { continue };
-            let Ok(key) = self.subject_key(&id) else { continue };
-            let (header, body) = self.open_state(&id, &bytes, &key)?;
-            let StateBody::Family { record, .. } = body else { continue };
-            let mut meta = self.catch_up(&id, &key, &mut catch)?;
-            meta.upto = 0;
-            let body = StateBody::Family { record, stat: None };
-            subjects.push(ScopeSubject { id, header, body, key: key.to_hex(), meta });
+            subjects.extend(self.snapshot(&id, &mut catch)?);
+            // What the device holds: later downstream bundles send changes of these, and
+            // erasure notices when they are erased or leave the scope.
+            catch.put(Tree::Index, downstream::sent_key(link_id, &id), Vec::new());
         }
         if !catch.is_empty() {
             self.store.apply(catch).map_err(st)?;
@@ -585,6 +592,32 @@ impl Registry {
         }
     }
 
+    /// Writes a record received whole (scope download, or newly in scope downstream) into a batch.
+    fn install_snapshot(&self, b: &mut Batch, s: ScopeSubject) -> Result<(), Error> {
+        let key = Key::parse(s.key.as_bytes()).map_err(|_| sync::refused(ErrorCode::Validation, "BUNDLE_DAMAGED"))?;
+        self.wrap_key(b, &s.id, &key)?;
+        self.put_state(b, &s.id, &s.header, &s.body, &key)?;
+        match &s.body {
+            StateBody::Child { record, family, .. } => {
+                for k in self.child_index_keys(&s.id, record) {
+                    b.put(Tree::Index, k, Vec::new());
+                }
+                if let Some(f) = family {
+                    b.put(Tree::Index, index::family_child(f, &s.id), Vec::new());
+                }
+            }
+            StateBody::Case { record } => {
+                b.put(Tree::Index, index::child_case(&record.child, &s.id), Vec::new());
+                self.reindex_due(b, &s.id, &s.header.territory, None, record)?;
+            }
+            StateBody::Family { .. } => {}
+        }
+        if s.header.kind != SubjectKind::Case {
+            self.put_meta(b, &s.id, &key, &s.meta)?;
+        }
+        Ok(())
+    }
+
     /// Creates a device registry from its scope download, in an empty store, under the
     /// device's own master key. The device's origin is its link id; its only account is the
     /// field worker's (same password; the term ends with the link's).
@@ -658,28 +691,7 @@ impl Registry {
         }
         let count = body.subjects.iter().filter(|s| s.header.kind == SubjectKind::Child).count();
         for s in body.subjects {
-            let key =
-                Key::parse(s.key.as_bytes()).map_err(|_| sync::refused(ErrorCode::Validation, "BUNDLE_DAMAGED"))?;
-            reg.wrap_key(&mut b, &s.id, &key)?;
-            reg.put_state(&mut b, &s.id, &s.header, &s.body, &key)?;
-            match &s.body {
-                StateBody::Child { record, family, .. } => {
-                    for k in reg.child_index_keys(&s.id, record) {
-                        b.put(Tree::Index, k, Vec::new());
-                    }
-                    if let Some(f) = family {
-                        b.put(Tree::Index, index::family_child(f, &s.id), Vec::new());
-                    }
-                }
-                StateBody::Case { record } => {
-                    b.put(Tree::Index, index::child_case(&record.child, &s.id), Vec::new());
-                    reg.reindex_due(&mut b, &s.id, &s.header.territory, None, record)?;
-                }
-                StateBody::Family { .. } => {}
-            }
-            if s.header.kind != SubjectKind::Case {
-                reg.put_meta(&mut b, &s.id, &key, &s.meta)?;
-            }
+            reg.install_snapshot(&mut b, s)?;
         }
         let draft = AuditDraft {
             actor: None,
@@ -714,54 +726,12 @@ impl Registry {
         let end = self.lock()?.counters.next_fact;
         let from = from.min(end);
         let to = limit.map_or(end, |l| from.saturating_add(l).min(end));
+        let device = self.store.get(Tree::Meta, META_SCOPE).map_err(st)?.is_some();
         let mut catch = Batch::new();
-        let mut metas: HashMap<SubjectId, ()> = HashMap::new();
-        let mut out = Vec::new();
-        for (k, v) in self.store.scan(Tree::Facts, &[], &facts::fact_key(from), (to - from) as usize).map_err(st)? {
-            let pos = u64::from_be_bytes(k.as_slice().try_into().map_err(|_| Error::storage("fact key"))?);
-            if pos >= to {
-                break;
-            }
-            let (h, _, _) = facts::decode_envelope::<FactHeader>(&v)?;
-            if h.origin == secret.peer_origin {
-                continue;
-            }
-            let id = SubjectId(h.subject);
-            let Ok(key) = self.subject_key(&id) else { continue };
-            if h.kind != SubjectKind::Case && metas.insert(id, ()).is_none() {
-                self.catch_up(&id, &key, &mut catch)?;
-            }
-            let (h, body) = self.read_fact(pos, &key)?;
-            let (parents, wire_key) = match &body {
-                FactBody::ChildRegistered { .. } | FactBody::FamilyRegistered { .. } => {
-                    (BTreeMap::new(), Some(key.to_hex()))
-                }
-                FactBody::Changed { .. } => {
-                    let mark = mark_of(&h);
-                    let p = match self.load_parents(&mark, &key)? {
-                        Some(p) => p,
-                        None => pending_parents(&catch, &mark, &key)?.unwrap_or_default(),
-                    };
-                    (p, None)
-                }
-                // Events travel as recorded; the receiver re-checks them.
-                FactBody::Case { .. } | FactBody::FamilyLinked { .. } | FactBody::Screened { .. } => {
-                    (BTreeMap::new(), None)
-                }
-            };
-            out.push(WireChange {
-                origin: h.origin,
-                seq: h.seq,
-                subject: id,
-                kind: h.kind,
-                author: h.author,
-                time_ms: h.time_ms,
-                base_version: h.base_version,
-                body,
-                parents,
-                key: wire_key,
-            });
-        }
+        let out = self.wire_changes(from, to, &mut catch, |h| {
+            // A device gives out only its own work (what it received from the centre is the centre's).
+            h.origin != secret.peer_origin && (!device || h.origin == self.origin)
+        })?;
         if !catch.is_empty() {
             self.store.apply(catch).map_err(st)?;
         }
@@ -792,6 +762,65 @@ impl Registry {
                 .with_detail(format!("from={from} to={to} changes={}", out.len())),
         )?;
         Ok(bytes)
+    }
+
+    /// The facts of this registry's log in `[from, to)` that `keep` selects, as a bundle carries
+    /// them (a registration with its data key, a field change with its bases).
+    fn wire_changes(
+        &self,
+        from: u64,
+        to: u64,
+        catch: &mut Batch,
+        keep: impl Fn(&FactHeader) -> bool,
+    ) -> Result<Vec<WireChange>, Error> {
+        let mut metas: HashMap<SubjectId, ()> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan(Tree::Facts, &[], &facts::fact_key(from), (to - from) as usize).map_err(st)? {
+            let pos = u64::from_be_bytes(k.as_slice().try_into().map_err(|_| Error::storage("fact key"))?);
+            if pos >= to {
+                break;
+            }
+            let (h, _, _) = facts::decode_envelope::<FactHeader>(&v)?;
+            if !keep(&h) {
+                continue;
+            }
+            let id = SubjectId(h.subject);
+            let Ok(key) = self.subject_key(&id) else { continue };
+            if h.kind != SubjectKind::Case && metas.insert(id, ()).is_none() {
+                self.catch_up(&id, &key, catch)?;
+            }
+            let (h, body) = self.read_fact(pos, &key)?;
+            let (parents, wire_key) = match &body {
+                FactBody::ChildRegistered { .. } | FactBody::FamilyRegistered { .. } => {
+                    (BTreeMap::new(), Some(key.to_hex()))
+                }
+                FactBody::Changed { .. } => {
+                    let mark = mark_of(&h);
+                    let p = match self.load_parents(&mark, &key)? {
+                        Some(p) => p,
+                        None => pending_parents(catch, &mark, &key)?.unwrap_or_default(),
+                    };
+                    (p, None)
+                }
+                // Events travel as recorded; the receiver re-checks them.
+                FactBody::Case { .. } | FactBody::FamilyLinked { .. } | FactBody::Screened { .. } => {
+                    (BTreeMap::new(), None)
+                }
+            };
+            out.push(WireChange {
+                origin: h.origin,
+                seq: h.seq,
+                subject: id,
+                kind: h.kind,
+                author: h.author,
+                time_ms: h.time_ms,
+                base_version: h.base_version,
+                body,
+                parents,
+                key: wire_key,
+            });
+        }
+        Ok(out)
     }
 
     /// Takes in a bundle of changes (needs the `sync` grant): all or nothing. Refused — coded,
