@@ -90,6 +90,24 @@ fn case_step(dev: &Registry, s: &Session, case: &SubjectId, step: usize) {
     .expect("offline case work");
 }
 const CASE_STEPS: usize = 10;
+/// Pairs of children registered twice offline (on two devices).
+const TWINS: usize = 5;
+
+/// A number as Cyrillic letters (names are compared folded: digits would not tell them apart).
+fn letters(mut n: usize) -> String {
+    const A: [char; 28] = [
+        'а', 'б', 'в', 'г', 'д', 'е', 'ж', 'з', 'и', 'к', 'л', 'м', 'н', 'о', 'п', 'р', 'с', 'т', 'у', 'ф', 'х',
+        'ц', 'ч', 'ш', 'ы', 'э', 'ю', 'я',
+    ];
+    let mut out = String::new();
+    loop {
+        out.push(A[n % A.len()]);
+        n /= A.len();
+        if n == 0 {
+            return out;
+        }
+    }
+}
 
 fn prov() -> Provenance {
     Provenance { source: "specialist".into(), received_on: date("2026-11-20"), reference: None }
@@ -244,11 +262,16 @@ fn digest(c: &Centre, device_cases: &[SubjectId]) -> String {
         .collect();
     let mut reviews = c.fx.reg.sync_reviews(&c.supervisor).expect("reviews");
     reviews.sort_by(|a, b| a.id.cmp(&b.id));
-    let text = serde_json::to_string(
+    let text = serde_json::to_string_pretty(
         &serde_json::json!({"children": rows, "conflicts": q, "cases": cases, "reviews": reviews}),
     )
     .expect("json");
-    hex::encode(kamkor_core::crypto::sha256(text.as_bytes()))
+    let digest = hex::encode(kamkor_core::crypto::sha256(text.as_bytes()));
+    // SIM_DUMP=<dir> writes each centre's canonical state (to compare when digests differ).
+    if let Ok(dir) = std::env::var("SIM_DUMP") {
+        std::fs::write(format!("{dir}/{digest}.json"), &text).expect("dump");
+    }
+    digest
 }
 
 #[test]
@@ -265,6 +288,7 @@ fn fifty_devices_ten_thousand_changes_any_order() {
     let mut bundles: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut registered: Vec<SubjectId> = Vec::new();
     let mut case_children: Vec<SubjectId> = Vec::new();
+    let mut twins: BTreeMap<usize, Vec<SubjectId>> = BTreeMap::new();
     let mut device_cases: Vec<SubjectId> = Vec::new();
     // Case events: (origin, seq, case, refused at the centre because it closed the case).
     let mut events: Vec<(String, u64, SubjectId, bool)> = Vec::new();
@@ -293,10 +317,22 @@ fn fifty_devices_ten_thousand_changes_any_order() {
             clock.advance(Duration::seconds(rng.gen_range(1..600)));
             let case_turn = n % 8 == 3 && !case_work.is_empty();
             if n == 10 || n == 100 {
-                let id = dev
-                    .register_child(&s, child(&format!("Жаңы{d}x{n}"), "Бала", None, CHUI))
-                    .expect("register offline")
-                    .id;
+                // Distinct names, except that devices k and k + 25 (k < 5) register the same
+                // child at n = 100: possible duplicates for the review queue.
+                let twin = n == 100 && d % 25 < TWINS;
+                let surname = if twin {
+                    format!("Двойник{}", letters(d % 25))
+                } else {
+                    format!("Жаңы{}", letters(d * 2 + usize::from(n == 100)))
+                };
+                let mut new = child(&surname, "Бала", None, CHUI);
+                // Distinct birth dates too (names are compared folded, near-homophones match).
+                let nth = if twin { 1000 + d % 25 } else { d * 2 + usize::from(n == 100) };
+                new.record.birth_date = date("2015-01-01") + Duration::days(nth as i64);
+                let id = dev.register_child(&s, new).expect("register offline").id;
+                if twin {
+                    twins.entry(d % 25).or_default().push(id);
+                }
                 own.push(id);
                 registered.push(id);
                 if n == 10 {
@@ -424,7 +460,24 @@ fn fifty_devices_ten_thousand_changes_any_order() {
     // Events the centre refused are in the review queue, with their author and reason.
     let reviews = c.fx.reg.sync_reviews(&c.supervisor).expect("reviews");
     let mut queued: BTreeSet<(String, u64)> = BTreeSet::new();
-    for r in &reviews {
+    let mut pairs: BTreeSet<[SubjectId; 2]> = BTreeSet::new();
+    for r in reviews.iter().filter(|r| r.kind == ReviewKind::PossibleDuplicate) {
+        let mut p = [r.subject, r.other.expect("the other child")];
+        p.sort();
+        assert_eq!(r.reason, "LIKELY_MATCH");
+        pairs.insert(p);
+    }
+    let expected_pairs: BTreeSet<[SubjectId; 2]> = twins
+        .values()
+        .map(|v| {
+            let mut p = [v[0], v[1]];
+            p.sort();
+            p
+        })
+        .collect();
+    assert_eq!(expected_pairs.len(), TWINS);
+    assert_eq!(pairs, expected_pairs, "every pair registered twice offline, and nothing else");
+    for r in reviews.iter().filter(|r| r.kind != ReviewKind::PossibleDuplicate) {
         assert_eq!(r.kind, ReviewKind::EventNotApplicable, "no other review entries in this workload: {r:?}");
         assert!(r.author.is_some() && r.time.is_some() && r.event.is_some());
         let (origin, seq) = r.change.as_deref().and_then(|c| c.split_once(':')).expect("change");

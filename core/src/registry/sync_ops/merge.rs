@@ -129,7 +129,7 @@ impl Registry {
         let mut seen = std::collections::HashSet::new();
         // PINs and match values registered in this bundle (duplicates among its own registrations).
         let mut pins: HashMap<String, SubjectId> = HashMap::new();
-        let mut matches: HashMap<String, SubjectId> = HashMap::new();
+        let mut matches: HashMap<String, Vec<SubjectId>> = HashMap::new();
         let ctx = self.context();
         for c in changes {
             let mark = Mark { origin: c.origin.clone(), seq: c.seq };
@@ -183,14 +183,22 @@ impl Registry {
                         }
                         pins.insert(pin.clone(), id);
                     }
-                    let mut likely: Vec<SubjectId> = self.likely_match(&record)?.into_iter().collect();
+                    // Every child already holding the same folded name and birth date (not only
+                    // the first): the pairs found do not depend on the order registrations arrive in.
                     let values = index::match_values(&record.surname, &record.given_name, record.birth_date);
-                    likely.extend(values.iter().filter_map(|v| matches.get(v).copied()));
+                    let mut likely: BTreeSet<SubjectId> = BTreeSet::new();
+                    for v in &values {
+                        let prefix = index::blind_prefix(index::MATCH, &self.blind("match", v));
+                        for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(st)? {
+                            likely.extend(index::trailing_id(&k));
+                        }
+                        likely.extend(matches.get(v).into_iter().flatten().copied());
+                    }
                     for other in likely.into_iter().filter(|o| *o != id) {
                         m.duplicates.entry(pair(id, other)).or_insert_with(|| "LIKELY_MATCH".into());
                     }
                     for v in values {
-                        matches.entry(v).or_insert(id);
+                        matches.entry(v).or_default().push(id);
                     }
                     self.wrap_key(&mut m.batch, &id, &key)?;
                     let header = new_header(SubjectKind::Child, record.identified_in.clone(), organization, c.time_ms);
@@ -443,7 +451,7 @@ impl Registry {
         // Possible duplicates: one entry per pair, anchored on the smaller id.
         for ((a, b), reason) in std::mem::take(&mut m.duplicates) {
             report.review.push((a, reason.clone()));
-            m.reviews.push((a, StoredReview::duplicate(a, b, &reason, &m.link.info.id)));
+            m.reviews.push((a, StoredReview::duplicate(a, b, &reason)));
         }
         for (anchor, entry) in std::mem::take(&mut m.reviews) {
             let key = match m.work.get(&anchor) {

@@ -66,7 +66,8 @@ pub struct Review {
     pub time: Option<DateTime<Utc>>,
     /// The event as recorded (the fact body).
     pub event: Option<serde_json::Value>,
-    /// The link it came through.
+    /// The link an event came through (empty for the other kinds: a merge's result or a pair
+    /// of registrations do not depend on which bundle arrived last).
     pub link: String,
 }
 
@@ -136,7 +137,7 @@ impl StoredReview {
         }
     }
 
-    pub fn duplicate(a: SubjectId, b: SubjectId, reason: &str, link: &str) -> StoredReview {
+    pub fn duplicate(a: SubjectId, b: SubjectId, reason: &str) -> StoredReview {
         StoredReview {
             review: Review {
                 id: String::new(),
@@ -150,7 +151,7 @@ impl StoredReview {
                 author: None,
                 time: None,
                 event: None,
-                link: link.to_string(),
+                link: String::new(),
             },
             tail: b.0.to_vec(),
             wire: None,
