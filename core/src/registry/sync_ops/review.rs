@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 /// What kind of entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReviewKind {
     /// An event (a case transition, an assessment, a measure, a family link …) recorded
     /// elsewhere that the domain rules refuse here now: not applied, not dropped.
@@ -74,7 +73,6 @@ pub struct Review {
 /// What the supervisor decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReviewDecision {
     /// Apply the event now (only an event, and only if the domain rules allow it now).
     Apply,
