@@ -771,7 +771,14 @@ impl PyRegistry {
     }
 
     /// Resolves a review entry: `decision` is `"apply"` or `"dismiss"`; returns the report as JSON.
-    fn resolve_review(&self, py: Python<'_>, session: String, id: String, decision: String, note: String) -> PyResult<String> {
+    fn resolve_review(
+        &self,
+        py: Python<'_>,
+        session: String,
+        id: String,
+        decision: String,
+        note: String,
+    ) -> PyResult<String> {
         self.run(py, |r| {
             let d: kamkor_core::registry::ReviewDecision = de(&format!("{decision:?}"), "decision")?;
             r.resolve_review(&s(&session), &id, d, &note)

@@ -503,7 +503,13 @@ impl Registry {
         report: &mut super::ImportReport,
     ) {
         match check {
-            Ok(()) => batch.delete(Tree::Index, review_key(id, ReviewKind::InvalidAfterMerge, &[])),
+            Ok(()) => {
+                // Clear an earlier entry (a read first: most records never had one).
+                let k = review_key(id, ReviewKind::InvalidAfterMerge, &[]);
+                if self.store.get(Tree::Index, &k).ok().flatten().is_some() {
+                    batch.delete(Tree::Index, k);
+                }
+            }
             Err(e) => {
                 report.review.push((*id, e.reason.clone()));
                 reviews.push((*id, StoredReview::invalid(*id, &e)));
