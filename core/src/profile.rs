@@ -63,6 +63,8 @@ pub enum Action {
     Approve,
     /// Run retention, archive records on request, set legal holds (RET-1, RET-2).
     Archive,
+    /// Operate the sync exchange: take in bundles from devices and registries (issue 7).
+    Sync,
 }
 
 impl Action {
@@ -79,6 +81,7 @@ impl Action {
             Action::Configure => "configure",
             Action::Approve => "approve",
             Action::Archive => "archive",
+            Action::Sync => "sync",
         }
     }
 }

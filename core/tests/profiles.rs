@@ -174,7 +174,7 @@ fn rights_beyond_a_roles_scope_are_refused_with_the_place() {
     // A curator (one district) reading the whole region.
     let curator_read = "{ action = \"read\", territory = \"subtree\" }";
     let text = broken(o, curator_read, 0, "{ action = \"read\", territory = \"all\" }");
-    refused(&text, "PROFILE_BEYOND_SCOPE", "roles[2].grants[0].territory", "\"all\" }", 7);
+    refused(&text, "PROFILE_BEYOND_SCOPE", "roles[2].grants[0].territory", "\"all\" }", 8);
     // An organization managing users of its organization.
     let text = broken(
         o,
@@ -193,7 +193,7 @@ fn rights_beyond_a_roles_scope_are_refused_with_the_place() {
         0,
         "{ action = \"backup\", territory = \"subtree\" }",
     );
-    refused(&text, "PROFILE_SCOPE", "roles[0].grants[1].territory", "\"subtree\" }", 0);
+    refused(&text, "PROFILE_SCOPE", "roles[0].grants[2].territory", "\"subtree\" }", 0);
 }
 
 #[test]

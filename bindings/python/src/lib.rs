@@ -765,6 +765,26 @@ impl PyRegistry {
         })
     }
 
+    /// The review queue (events not applicable, records invalid after a merge, possible duplicates) as JSON.
+    fn sync_reviews(&self, py: Python<'_>, session: String) -> PyResult<String> {
+        self.run(py, |r| r.sync_reviews(&s(&session)))
+    }
+
+    /// Resolves a review entry: `decision` is `"apply"` or `"dismiss"`; returns the report as JSON.
+    fn resolve_review(
+        &self,
+        py: Python<'_>,
+        session: String,
+        id: String,
+        decision: String,
+        note: String,
+    ) -> PyResult<String> {
+        self.run(py, |r| {
+            let d: kamkor_core::registry::ReviewDecision = de(&format!("{decision:?}"), "decision")?;
+            r.resolve_review(&s(&session), &id, d, &note)
+        })
+    }
+
     // ---- bulk import (REG-5) and the household book (INT-1)
 
     /// Imports children from a CSV, XLSX or JSON Lines file under a mapping (TOML text or JSON).

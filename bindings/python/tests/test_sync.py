@@ -36,6 +36,13 @@ def test_device_round_trip(reg: kamkor.Registry, admin: kamkor.Session, spec: ka
     reg.add_user(admin, new_user({"login": "super", "role": "territorial_reader", "territory": "41711000000000",
                                   "agency_inn": "111"}))
     assert reg.sync_conflicts(reg.login("super", PASSWORD)) == []
+    assert report["queued"] == 0 and report["review"] == []
+    assert reg.sync_reviews(reg.login("super", PASSWORD)) == []
+    try:
+        reg.resolve_review(reg.login("super", PASSWORD), "00" * 17, "dismiss", "checked")
+        raise AssertionError("no such entry")
+    except kamkor.KamkorError as e:
+        assert e.code == "NOT_FOUND"
     assert len(reg.sync_public_key()) == 64
     revoked = reg.revoke_link(admin, link_id, "phone lost")
     assert revoked["revoked"]["reason"] == "phone lost"

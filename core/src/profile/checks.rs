@@ -15,8 +15,9 @@ fn unknown(path: String, code: &str) -> Error {
 }
 
 /// Actions over the registry as a whole or over people, never over one organization's records.
-const REGISTRY_WIDE: [Action; 6] = [
+const REGISTRY_WIDE: [Action; 7] = [
     Action::ManageUsers,
+    Action::Sync,
     Action::Backup,
     Action::ReadAudit,
     Action::Configure,

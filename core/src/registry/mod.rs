@@ -34,7 +34,7 @@ pub use print::Certificate;
 pub use reports::{ReportKind, ReportRequest};
 pub use retention::{RequestLogEntry, RetentionCandidate, RetentionPlan, RetentionReport};
 pub use sessions::{ExternalPrincipal, Session};
-pub use sync_ops::{Conflict, ImportReport, LinkInfo, LinkKind, NewLink, Proposal};
+pub use sync_ops::{Conflict, ImportReport, LinkInfo, LinkKind, NewLink, Proposal, Review, ReviewDecision, ReviewKind};
 
 use crate::access::{self, DenyReason, Principal, Target};
 use crate::audit::{self, AuditEntry, Outcome};

@@ -35,6 +35,9 @@ pub enum BundleKind {
     Changes = 1,
     /// A device's initial download of its scope from the centre.
     Scope = 2,
+    /// The centre's changes to a device's scope since the device's acknowledged position:
+    /// records newly in scope (with their data keys), erasure notices, changes.
+    Downstream = 3,
 }
 
 /// The clear header of a bundle.
@@ -130,6 +133,7 @@ pub(crate) fn frame(bytes: &[u8]) -> Result<Frame<'_>, Error> {
     let kind = match bytes[6] {
         1 => BundleKind::Changes,
         2 => BundleKind::Scope,
+        3 => BundleKind::Downstream,
         _ => return Err(refused(ErrorCode::Validation, "BUNDLE_NOT_A_BUNDLE")),
     };
     let take_u32 = |at: usize| -> Result<usize, Error> {

@@ -777,6 +777,14 @@ class Registry:
         """The queue of sync conflicts waiting for a person."""
         return list(self._json("sync_conflicts", session.token))
 
+    def sync_reviews(self, session: Session) -> List[Dict[str, Any]]:
+        """The review queue: events not applicable here, records invalid after a merge, possible duplicates."""
+        return list(self._json("sync_reviews", session.token))
+
+    def resolve_review(self, session: Session, review_id: str, decision: str, note: str) -> Dict[str, Any]:
+        """Resolves a review entry with a note: ``decision`` is ``"apply"`` (an event, if valid now) or ``"dismiss"``."""
+        return dict(self._json("resolve_review", session.token, review_id, decision, note))
+
     def resolve_conflict(
         self,
         session: Session,

@@ -14,6 +14,13 @@
 //!   keeps per field the values no later change replaced. Two different values from
 //!   concurrent edits are a conflict for a supervisor, never overwritten in silence.
 
+mod downstream;
+mod events;
+mod merge;
+mod review;
+
+pub use review::{Review, ReviewDecision, ReviewKind};
+
 use super::index::{self, trailing_id};
 use super::stats_ops::StatChange;
 use super::{keyring, st, Actor, AuditDraft, Counters, Inner, PendingFact, Registry, Session};
@@ -21,7 +28,7 @@ use crate::access::{self, DenyReason, Principal, Target};
 use crate::audit::{self, AuditEntry, Outcome};
 use crate::crypto::{self, Key, KeySet};
 use crate::facts::{self, FactBody, FactHeader, Provenance, StateBody, StateHeader, SubjectKind};
-use crate::model::{apply_changes, Child, FieldChange, SubjectId};
+use crate::model::{apply_changes, FieldChange, SubjectId};
 use crate::profile::{Action, Profile};
 use crate::store::{Batch, Store, Tree};
 use crate::sync::{self, BundleHeader, BundleKind, Enrolment, Leaf, LinkSecret, Mark, SyncMeta, WireChange};
@@ -43,6 +50,17 @@ const META_KEYS: [&[u8]; 5] = [b"format", b"salt", b"check", b"origin", b"profil
 const TAG_META: u8 = b'Y';
 const TAG_APPLIED: u8 = b'W';
 const TAG_CONFLICT: u8 = b'X';
+/// Index tags of the review queue (sealed entries) and of cases whose opening waits in it.
+const REVIEW_TAG: u8 = b'V';
+const REVIEW_QUEUED_CASE: u8 = b'v';
+
+/// What a merge gives to commit: the writes, the facts, the merge states, the statistics and
+/// the conflict markers.
+type Merged = (Batch, Vec<SyncedFact>, Vec<(SubjectId, Key, SyncMeta)>, Vec<StatChange>, Vec<(SubjectId, bool)>);
+
+fn out_of_scope(id: &SubjectId) -> Error {
+    Error::new(ErrorCode::AccessDenied, "SYNC_OUT_OF_SCOPE").with_field("bundle").arg("id", id)
+}
 
 /// What is enrolled: a field device or a registry that uploads to this one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +138,13 @@ pub struct ImportReport {
     pub conflicts: Vec<(SubjectId, String)>,
     /// The sender's log position acknowledged: resend from here.
     pub acknowledged: u64,
+    /// Events not applicable here now, sent to the review queue (not applied, not dropped).
+    #[serde(default)]
+    pub queued: u64,
+    /// Review entries made by this bundle (record and coded reason): events not applicable,
+    /// records invalid after the merge, possible duplicates.
+    #[serde(default)]
+    pub review: Vec<(SubjectId, String)>,
 }
 
 /// One value proposed for a field in conflict.
@@ -166,19 +191,6 @@ struct ScopeSubject {
     body: StateBody,
     key: String,
     meta: SyncMeta,
-}
-
-/// Work on one subject during an import.
-struct Work {
-    header: StateHeader,
-    record: Child,
-    family: Option<SubjectId>,
-    stat: Option<SubjectId>,
-    key: Key,
-    meta: SyncMeta,
-    /// The record as stored before the import (None for a registration in this bundle).
-    before: Option<Child>,
-    touched: Vec<String>,
 }
 
 fn mark_of(h: &FactHeader) -> Mark {
@@ -444,6 +456,46 @@ impl Registry {
         Ok(out)
     }
 
+    /// The records in a user's read scope: the children, then their cases, then their families
+    /// (a case's data key is its child's). Returns the children and all ids.
+    fn scope_ids(&self, user: &User) -> Result<(Vec<SubjectId>, Vec<SubjectId>), Error> {
+        let children = self.scope_children(user)?;
+        let mut ids = children.clone();
+        let mut families = std::collections::BTreeSet::new();
+        for id in &children {
+            let mut prefix = vec![index::CHILD_CASE];
+            prefix.extend_from_slice(&id.0);
+            for (k, _) in self.store.scan_prefix(Tree::Index, &prefix).map_err(st)? {
+                ids.extend(trailing_id(&k));
+            }
+            if let Some((_, bytes)) = self.state_header(id)? {
+                let Ok(key) = self.subject_key(id) else { continue };
+                if let (_, StateBody::Child { family: Some(f), .. }) = self.open_state(id, &bytes, &key)? {
+                    families.insert(f);
+                }
+            }
+        }
+        ids.extend(families);
+        Ok((children, ids))
+    }
+
+    /// A record as a scope download carries it: state (without the statistical link), data key
+    /// and merge state.
+    fn snapshot(&self, id: &SubjectId, catch: &mut Batch) -> Result<Option<ScopeSubject>, Error> {
+        let Some((_, bytes)) = self.state_header(id)? else { return Ok(None) };
+        let Ok(key) = self.subject_key(id) else { return Ok(None) };
+        let (header, body) = self.open_state(id, &bytes, &key)?;
+        let mut meta =
+            if header.kind == SubjectKind::Case { SyncMeta::default() } else { self.catch_up(id, &key, catch)? };
+        meta.upto = 0;
+        let body = match body {
+            StateBody::Child { record, family, .. } => StateBody::Child { record, family, stat: None },
+            StateBody::Family { record, .. } => StateBody::Family { record, stat: None },
+            other => other,
+        };
+        Ok(Some(ScopeSubject { id: *id, header, body, key: key.to_hex(), meta }))
+    }
+
     /// The initial download of a device: the children in its worker's read scope, with their
     /// data keys and merge state, sealed for the link and signed by this registry.
     pub fn export_scope(&self, session: &Session, link_id: &str) -> Result<Vec<u8>, Error> {
@@ -456,18 +508,13 @@ impl Registry {
         user.failed_logins = 0;
         user.locked_until = None;
         let mut catch = Batch::new();
+        let (children, ids) = self.scope_ids(&user)?;
         let mut subjects = Vec::new();
-        for id in self.scope_children(&user)? {
-            let Some((_, bytes)) = self.state_header(&id)? else { continue };
-            let Ok(key) = self.subject_key(&id) else { continue };
-            let (header, body) = self.open_state(&id, &bytes, &key)?;
-            let mut meta = self.catch_up(&id, &key, &mut catch)?;
-            meta.upto = 0;
-            let body = match body {
-                StateBody::Child { record, family, .. } => StateBody::Child { record, family, stat: None },
-                other => other,
-            };
-            subjects.push(ScopeSubject { id, header, body, key: key.to_hex(), meta });
+        for id in ids {
+            subjects.extend(self.snapshot(&id, &mut catch)?);
+            // What the device holds: later downstream bundles send changes of these, and
+            // erasure notices when they are erased or leave the scope.
+            catch.put(Tree::Index, downstream::sent_key(link_id, &id), Vec::new());
         }
         if !catch.is_empty() {
             self.store.apply(catch).map_err(st)?;
@@ -485,7 +532,7 @@ impl Registry {
             .map_err(st)?
             .map(|p| String::from_utf8_lossy(&p).to_string())
             .unwrap_or_default();
-        let count = subjects.len();
+        let count = children.len();
         let body = ScopeBody { profile, classifiers, user, centre_origin: self.origin.clone(), subjects };
         let header = BundleHeader {
             link: link_id.to_string(),
@@ -543,6 +590,32 @@ impl Registry {
             Ok(()) => err,
             Err(e) => e,
         }
+    }
+
+    /// Writes a record received whole (scope download, or newly in scope downstream) into a batch.
+    fn install_snapshot(&self, b: &mut Batch, s: ScopeSubject) -> Result<(), Error> {
+        let key = Key::parse(s.key.as_bytes()).map_err(|_| sync::refused(ErrorCode::Validation, "BUNDLE_DAMAGED"))?;
+        self.wrap_key(b, &s.id, &key)?;
+        self.put_state(b, &s.id, &s.header, &s.body, &key)?;
+        match &s.body {
+            StateBody::Child { record, family, .. } => {
+                for k in self.child_index_keys(&s.id, record) {
+                    b.put(Tree::Index, k, Vec::new());
+                }
+                if let Some(f) = family {
+                    b.put(Tree::Index, index::family_child(f, &s.id), Vec::new());
+                }
+            }
+            StateBody::Case { record } => {
+                b.put(Tree::Index, index::child_case(&record.child, &s.id), Vec::new());
+                self.reindex_due(b, &s.id, &s.header.territory, None, record)?;
+            }
+            StateBody::Family { .. } => {}
+        }
+        if s.header.kind != SubjectKind::Case {
+            self.put_meta(b, &s.id, &key, &s.meta)?;
+        }
+        Ok(())
     }
 
     /// Creates a device registry from its scope download, in an empty store, under the
@@ -616,21 +689,9 @@ impl Registry {
         if let Some(pin) = &user.data.pin {
             b.put(Tree::Users, reg.user_pin_key(pin), user.id.as_bytes().to_vec());
         }
-        let count = body.subjects.len();
+        let count = body.subjects.iter().filter(|s| s.header.kind == SubjectKind::Child).count();
         for s in body.subjects {
-            let key =
-                Key::parse(s.key.as_bytes()).map_err(|_| sync::refused(ErrorCode::Validation, "BUNDLE_DAMAGED"))?;
-            reg.wrap_key(&mut b, &s.id, &key)?;
-            reg.put_state(&mut b, &s.id, &s.header, &s.body, &key)?;
-            if let StateBody::Child { record, family, .. } = &s.body {
-                for k in reg.child_index_keys(&s.id, record) {
-                    b.put(Tree::Index, k, Vec::new());
-                }
-                if let Some(f) = family {
-                    b.put(Tree::Index, index::family_child(f, &s.id), Vec::new());
-                }
-            }
-            reg.put_meta(&mut b, &s.id, &key, &s.meta)?;
+            reg.install_snapshot(&mut b, s)?;
         }
         let draft = AuditDraft {
             actor: None,
@@ -646,8 +707,9 @@ impl Registry {
 
     /// Gives out this registry's changes from a position of its log (what the receiver
     /// acknowledged last; 0 gives everything), at most `limit` log positions, as a bundle
-    /// signed with the link's key. Children's registrations and field changes travel; the
-    /// receiver's own changes are not sent back. Needs `write` or `manage_users`.
+    /// signed with the link's key. Every fact kind travels (registrations and field changes of
+    /// children and families, family links, case events); the receiver's own changes are not
+    /// sent back. Needs `write`, `sync` or `manage_users`.
     pub fn export_changes(
         &self,
         session: &Session,
@@ -658,55 +720,18 @@ impl Registry {
         let actor = self.actor(session)?;
         let who = actor.principal();
         let may = |a| access::decide(&self.profile, &self.territories, &who, a, None).is_ok();
-        if !may(Action::Write) && !may(Action::ManageUsers) {
+        if !may(Action::Write) && !may(Action::ManageUsers) && !may(Action::Sync) {
             return Err(self.deny(Some(&actor.user.id), "sync.export", None, DenyReason::NoPermission));
         }
         let end = self.lock()?.counters.next_fact;
         let from = from.min(end);
         let to = limit.map_or(end, |l| from.saturating_add(l).min(end));
+        let device = self.store.get(Tree::Meta, META_SCOPE).map_err(st)?.is_some();
         let mut catch = Batch::new();
-        let mut metas: HashMap<SubjectId, ()> = HashMap::new();
-        let mut out = Vec::new();
-        for (k, v) in self.store.scan(Tree::Facts, &[], &facts::fact_key(from), (to - from) as usize).map_err(st)? {
-            let pos = u64::from_be_bytes(k.as_slice().try_into().map_err(|_| Error::storage("fact key"))?);
-            if pos >= to {
-                break;
-            }
-            let (h, _, _) = facts::decode_envelope::<FactHeader>(&v)?;
-            if h.kind != SubjectKind::Child || h.origin == secret.peer_origin {
-                continue;
-            }
-            let id = SubjectId(h.subject);
-            let Ok(key) = self.subject_key(&id) else { continue };
-            if metas.insert(id, ()).is_none() {
-                self.catch_up(&id, &key, &mut catch)?;
-            }
-            let (h, body) = self.read_fact(pos, &key)?;
-            let (parents, wire_key) = match &body {
-                FactBody::ChildRegistered { .. } => (BTreeMap::new(), Some(key.to_hex())),
-                FactBody::Changed { .. } => {
-                    let mark = mark_of(&h);
-                    let p = match self.load_parents(&mark, &key)? {
-                        Some(p) => p,
-                        None => pending_parents(&catch, &mark, &key)?.unwrap_or_default(),
-                    };
-                    (p, None)
-                }
-                _ => continue,
-            };
-            out.push(WireChange {
-                origin: h.origin,
-                seq: h.seq,
-                subject: id,
-                kind: h.kind,
-                author: h.author,
-                time_ms: h.time_ms,
-                base_version: h.base_version,
-                body,
-                parents,
-                key: wire_key,
-            });
-        }
+        let out = self.wire_changes(from, to, &mut catch, |h| {
+            // A device gives out only its own work (what it received from the centre is the centre's).
+            h.origin != secret.peer_origin && (!device || h.origin == self.origin)
+        })?;
         if !catch.is_empty() {
             self.store.apply(catch).map_err(st)?;
         }
@@ -739,13 +764,72 @@ impl Registry {
         Ok(bytes)
     }
 
-    /// Takes in a bundle of changes (needs `manage_users`): all or nothing. Refused — coded,
+    /// The facts of this registry's log in `[from, to)` that `keep` selects, as a bundle carries
+    /// them (a registration with its data key, a field change with its bases).
+    fn wire_changes(
+        &self,
+        from: u64,
+        to: u64,
+        catch: &mut Batch,
+        keep: impl Fn(&FactHeader) -> bool,
+    ) -> Result<Vec<WireChange>, Error> {
+        let mut metas: HashMap<SubjectId, ()> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan(Tree::Facts, &[], &facts::fact_key(from), (to - from) as usize).map_err(st)? {
+            let pos = u64::from_be_bytes(k.as_slice().try_into().map_err(|_| Error::storage("fact key"))?);
+            if pos >= to {
+                break;
+            }
+            let (h, _, _) = facts::decode_envelope::<FactHeader>(&v)?;
+            if !keep(&h) {
+                continue;
+            }
+            let id = SubjectId(h.subject);
+            let Ok(key) = self.subject_key(&id) else { continue };
+            if h.kind != SubjectKind::Case && metas.insert(id, ()).is_none() {
+                self.catch_up(&id, &key, catch)?;
+            }
+            let (h, body) = self.read_fact(pos, &key)?;
+            let (parents, wire_key) = match &body {
+                FactBody::ChildRegistered { .. } | FactBody::FamilyRegistered { .. } => {
+                    (BTreeMap::new(), Some(key.to_hex()))
+                }
+                FactBody::Changed { .. } => {
+                    let mark = mark_of(&h);
+                    let p = match self.load_parents(&mark, &key)? {
+                        Some(p) => p,
+                        None => pending_parents(catch, &mark, &key)?.unwrap_or_default(),
+                    };
+                    (p, None)
+                }
+                // Events travel as recorded; the receiver re-checks them.
+                FactBody::Case { .. } | FactBody::FamilyLinked { .. } | FactBody::Screened { .. } => {
+                    (BTreeMap::new(), None)
+                }
+            };
+            out.push(WireChange {
+                origin: h.origin,
+                seq: h.seq,
+                subject: id,
+                kind: h.kind,
+                author: h.author,
+                time_ms: h.time_ms,
+                base_version: h.base_version,
+                body,
+                parents,
+                key: wire_key,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Takes in a bundle of changes (needs the `sync` grant): all or nothing. Refused — coded,
     /// nothing applied, the attempt audited — when cut, forged, of a newer format, from an
     /// unknown or revoked link, out of order (`SYNC_GAP`: resend from the acknowledged
     /// position), or touching records outside the sender's scope. Applying it again changes nothing.
     pub fn import_changes(&self, session: &Session, bytes: &[u8]) -> Result<ImportReport, Error> {
         let actor = self.actor(session)?;
-        self.authorize(&actor, Action::ManageUsers, None, "sync.import", None)?;
+        self.authorize(&actor, Action::Sync, None, "sync.import", None)?;
         let frame = match sync::frame(bytes) {
             Ok(f) => f,
             Err(e) => return Err(self.refuse_sync(Some(&actor), "sync.import", None, e)),
@@ -792,7 +876,7 @@ impl Registry {
             )?;
             return Ok(report);
         }
-        match self.merge(&link, changes, &mut report) {
+        match self.merge(&link, changes, &mut report, false) {
             Ok((batch, facts, metas, stats, conflict_marks)) => {
                 let mut batch = batch;
                 if frame.header.to > ack {
@@ -803,41 +887,21 @@ impl Registry {
                     l.info.origin = Some(frame.header.sender_origin.clone());
                     self.put_link(&mut batch, &l)?;
                 }
-                for (id, open) in conflict_marks {
-                    if open {
-                        batch.put(Tree::Index, conflict_key(&id), Vec::new());
-                    } else {
-                        batch.delete(Tree::Index, conflict_key(&id));
-                    }
-                }
+                self.stage_conflict_marks(&mut batch, &conflict_marks);
                 let draft =
                     AuditDraft::allowed(&actor.user.id, "sync.import", Some(link_id.clone())).with_detail(format!(
-                        "from={} to={} applied={} duplicates={} erased={} conflicts={}",
+                        "from={} to={} applied={} duplicates={} erased={} conflicts={} queued={} review={}",
                         frame.header.from,
                         frame.header.to,
                         report.applied,
                         report.duplicates,
                         report.erased,
-                        report.conflicts.len()
+                        report.conflicts.len(),
+                        report.queued,
+                        report.review.len()
                     ));
-                // One entry per record changed, in the name of the person who changed it.
-                let mut per_subject: BTreeMap<SubjectId, (String, BTreeMap<String, u32>)> = BTreeMap::new();
-                for f in &facts {
-                    let e = per_subject.entry(SubjectId(f.header.subject)).or_default();
-                    e.0 = f.header.author.clone();
-                    *e.1.entry(f.mark.origin.clone()).or_default() += 1;
-                }
                 let mut drafts = vec![draft];
-                for (id, (author, origins)) in per_subject {
-                    let detail: Vec<String> = origins.iter().map(|(o, n)| format!("{o}={n}")).collect();
-                    drafts.push(AuditDraft {
-                        actor: Some(author),
-                        action: "sync.apply".into(),
-                        target: Some(id.to_string()),
-                        outcome: Outcome::Allowed,
-                        detail: Some(format!("link={link_id} changes: {}", detail.join(","))),
-                    });
-                }
+                drafts.extend(self.apply_drafts(&link_id, &facts));
                 self.commit_synced(batch, facts, metas, drafts, &stats)?;
                 Ok(report)
             }
@@ -845,222 +909,37 @@ impl Registry {
         }
     }
 
-    /// Merges a bundle's changes in memory: the writes, the facts, the merge states, the
-    /// statistics and the conflict markers. Any refusal leaves nothing written.
-    #[allow(clippy::type_complexity)]
-    fn merge(
-        &self,
-        link: &StoredLink,
-        changes: Vec<WireChange>,
-        report: &mut ImportReport,
-    ) -> Result<(Batch, Vec<SyncedFact>, Vec<(SubjectId, Key, SyncMeta)>, Vec<StatChange>, Vec<(SubjectId, bool)>), Error>
-    {
-        let user = match &link.info.user {
-            Some(u) => Some(self.load_user(u)?.ok_or_else(|| Error::new(ErrorCode::AccessDenied, "LINK_UNKNOWN"))?),
-            None => None,
-        };
-        let last_day = link.info.valid_until;
-        let mut batch = Batch::new();
-        let mut work: HashMap<SubjectId, Work> = HashMap::new();
-        let mut order: Vec<SubjectId> = Vec::new();
-        let mut facts_out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let out_of_scope = |id: &SubjectId| {
-            Error::new(ErrorCode::AccessDenied, "SYNC_OUT_OF_SCOPE").with_field("bundle").arg("id", id)
-        };
-        let ctx = self.context();
-        for c in changes {
-            let mark = Mark { origin: c.origin.clone(), seq: c.seq };
-            if c.origin == self.origin
-                || !seen.insert(mark.clone())
-                || self.store.get(Tree::Index, &applied_key(&mark)).map_err(st)?.is_some()
-            {
-                report.duplicates += 1;
-                continue;
-            }
-            if c.kind != SubjectKind::Child {
-                return Err(Error::new(ErrorCode::Validation, "SYNC_UNSUPPORTED").with_field("bundle"));
-            }
-            if let Some(u) = &user {
-                // A device speaks only for its own worker, only for its own origin, only within its term.
-                if c.author != u.id || Some(&c.origin) != link.info.origin.as_ref() {
-                    return Err(sync::refused(ErrorCode::Crypto, "BUNDLE_FORGED"));
-                }
-                if ms(c.time_ms).date_naive() > last_day {
-                    return Err(Error::new(ErrorCode::AccessDenied, "LINK_EXPIRED").arg("date", last_day));
-                }
-            }
-            let in_scope = |territory: &TerritoryCode, organization: &str| match &user {
-                Some(u) => access::decide(
-                    &self.profile,
-                    &self.territories,
-                    &Self::device_principal(u),
-                    Action::Write,
-                    Some(&Target { territory, organization }),
-                )
-                .is_ok(),
-                None => self.territories.is_within(territory, &link.info.territory),
-            };
-            let id = c.subject;
-            let fact_header = FactHeader {
-                format: facts::FORMAT,
-                origin: c.origin.clone(),
-                seq: c.seq,
-                subject: id.0,
-                kind: c.kind,
-                author: c.author.clone(),
-                time_ms: c.time_ms,
-                base_version: c.base_version,
-            };
-            match &c.body {
-                FactBody::ChildRegistered { record, organization, .. } => {
-                    if work.contains_key(&id) || self.state_header(&id)?.is_some() {
-                        report.duplicates += 1;
-                        continue;
-                    }
-                    if !in_scope(&record.identified_in, organization) {
-                        return Err(out_of_scope(&id));
-                    }
-                    let mut record = record.clone();
-                    record.validate(&ctx).map_err(|e| e.in_context("bundle"))?;
-                    let key = c
-                        .key
-                        .as_deref()
-                        .and_then(|k| Key::parse(k.as_bytes()).ok())
-                        .ok_or_else(|| sync::refused(ErrorCode::Validation, "BUNDLE_DAMAGED"))?;
-                    self.wrap_key(&mut batch, &id, &key)?;
-                    let header = StateHeader {
-                        format: facts::FORMAT,
-                        kind: SubjectKind::Child,
-                        version: 1,
-                        territory: record.identified_in.clone(),
-                        organization: organization.clone(),
-                        created_ms: c.time_ms,
-                        updated_ms: c.time_ms,
-                    };
-                    let meta = SyncMeta { upto: 0, reg: Some(mark.clone()), fields: BTreeMap::new() };
-                    work.insert(
-                        id,
-                        Work {
-                            header,
-                            record,
-                            family: None,
-                            stat: None,
-                            key: key.clone(),
-                            meta,
-                            before: None,
-                            touched: Vec::new(),
-                        },
-                    );
-                    order.push(id);
-                    facts_out.push(SyncedFact { header: fact_header, body: c.body.clone(), key, parents: None, mark });
-                    report.applied += 1;
-                }
-                FactBody::Changed { changes, .. } => {
-                    if let std::collections::hash_map::Entry::Vacant(slot) = work.entry(id) {
-                        let Some((_, bytes)) = self.state_header(&id)?.filter(|(h, _)| h.kind == SubjectKind::Child)
-                        else {
-                            // Erased here (or never known): the change is not revived.
-                            report.erased += 1;
-                            batch.put(Tree::Index, applied_key(&mark), Vec::new());
-                            continue;
-                        };
-                        let Ok(key) = self.subject_key(&id) else {
-                            report.erased += 1;
-                            batch.put(Tree::Index, applied_key(&mark), Vec::new());
-                            continue;
-                        };
-                        let (header, body) = self.open_state(&id, &bytes, &key)?;
-                        let StateBody::Child { record, family, stat } = body else {
-                            return Err(Error::new(ErrorCode::Storage, "STORE_DAMAGED"));
-                        };
-                        let meta = self.catch_up(&id, &key, &mut batch)?;
-                        slot.insert(Work {
-                            header,
-                            before: Some(record.clone()),
-                            record,
-                            family,
-                            stat,
-                            key,
-                            meta,
-                            touched: Vec::new(),
-                        });
-                        order.push(id);
-                    }
-                    let Some(w) = work.get_mut(&id) else { continue };
-                    if !in_scope(&w.header.territory, &w.header.organization) {
-                        return Err(out_of_scope(&id));
-                    }
-                    let json = serde_json::to_value(&w.record).map_err(st)?;
-                    let leaf = |v: &serde_json::Value| Leaf {
-                        mark: mark.clone(),
-                        value: v.clone(),
-                        author: c.author.clone(),
-                        time_ms: c.time_ms,
-                    };
-                    for ch in changes {
-                        let parents = c.parents.get(&ch.field).cloned().unwrap_or_default();
-                        w.meta.apply(&ch.field, &parents, leaf(&ch.value), || field_value(&json, &ch.field));
-                        if !w.touched.contains(&ch.field) {
-                            w.touched.push(ch.field.clone());
-                        }
-                    }
-                    let resolved: Vec<FieldChange> = changes
-                        .iter()
-                        .filter_map(|ch| {
-                            w.meta.resolved(&ch.field).map(|(value, _)| FieldChange { field: ch.field.clone(), value })
-                        })
-                        .collect();
-                    let new = apply_changes(&w.record, &resolved).map_err(|e| e.in_context("bundle"))?;
-                    if new.identified_in != w.record.identified_in
-                        && !in_scope(&new.identified_in, &w.header.organization)
-                    {
-                        return Err(out_of_scope(&id));
-                    }
-                    w.header.version += 1;
-                    w.header.territory = new.identified_in.clone();
-                    w.header.updated_ms = w.header.updated_ms.max(c.time_ms);
-                    w.record = new;
-                    let key = w.key.clone();
-                    facts_out.push(SyncedFact {
-                        header: fact_header,
-                        body: c.body.clone(),
-                        key,
-                        parents: Some(c.parents.clone()),
-                        mark,
-                    });
-                    report.applied += 1;
-                }
-                _ => return Err(Error::new(ErrorCode::Validation, "SYNC_UNSUPPORTED").with_field("bundle")),
+    fn stage_conflict_marks(&self, batch: &mut Batch, marks: &[(SubjectId, bool)]) {
+        for (id, open) in marks {
+            if *open {
+                batch.put(Tree::Index, conflict_key(id), Vec::new());
+            } else {
+                batch.delete(Tree::Index, conflict_key(id));
             }
         }
-        let mut metas = Vec::new();
-        let mut stats = Vec::new();
-        let mut marks = Vec::new();
-        for id in order {
-            let Some(mut w) = work.remove(&id) else { continue };
-            let old_keys = w.before.as_ref().map(|b| self.child_index_keys(&id, b)).unwrap_or_default();
-            let new_keys = self.child_index_keys(&id, &w.record);
-            for k in old_keys.difference(&new_keys) {
-                batch.delete(Tree::Index, k.clone());
-            }
-            for k in new_keys.difference(&old_keys) {
-                batch.put(Tree::Index, k.clone(), Vec::new());
-            }
-            let latest = if w.before.is_some() { self.latest_case(&id)? } else { None };
-            let change = self.child_stat_change(w.stat, &w.record, latest.as_ref().map(|(_, c)| c))?;
-            w.stat = Some(change.id);
-            stats.push(change);
-            let body = StateBody::Child { record: w.record.clone(), family: w.family, stat: w.stat };
-            self.put_state(&mut batch, &id, &w.header, &body, &w.key)?;
-            let open: Vec<String> = w.meta.conflicts().map(|(f, _)| f.clone()).collect();
-            for f in &open {
-                report.conflicts.push((id, f.clone()));
-            }
-            marks.push((id, !open.is_empty()));
-            metas.push((id, w.key, w.meta));
+    }
+
+    /// One audit entry per record changed, in the name of the person who changed it.
+    fn apply_drafts(&self, link_id: &str, facts: &[SyncedFact]) -> Vec<AuditDraft> {
+        let mut per_subject: BTreeMap<SubjectId, (String, BTreeMap<String, u32>)> = BTreeMap::new();
+        for f in facts {
+            let e = per_subject.entry(SubjectId(f.header.subject)).or_default();
+            e.0 = f.header.author.clone();
+            *e.1.entry(f.mark.origin.clone()).or_default() += 1;
         }
-        Ok((batch, facts_out, metas, stats, marks))
+        per_subject
+            .into_iter()
+            .map(|(id, (author, origins))| {
+                let detail: Vec<String> = origins.iter().map(|(o, n)| format!("{o}={n}")).collect();
+                AuditDraft {
+                    actor: Some(author),
+                    action: "sync.apply".into(),
+                    target: Some(id.to_string()),
+                    outcome: Outcome::Allowed,
+                    detail: Some(format!("link={link_id} changes: {}", detail.join(","))),
+                }
+            })
+            .collect()
     }
 
     /// Appends facts recorded elsewhere (their own origin, sequence, author and time) with
