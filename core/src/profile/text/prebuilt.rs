@@ -4,9 +4,9 @@
 /// The shipped documents in their JSON form, by the SHA-256 of their TOML text.
 #[rustfmt::skip]
 pub(crate) const PREBUILT: &[(&str, &str, &str)] = &[
-    ("kyrgyzstan", "b4989488d7a62e969fffdbd46e56a3e171d7212f262b290a1c949bd582cd83b1", include_str!("../../../profiles/json/kyrgyzstan.json")),
-    ("omsk", "02884a3821bf7d4b1f71261114365eccb3c7de249da99c674a4f3dead271b403", include_str!("../../../profiles/json/omsk.json")),
-    ("yamal", "5d06bfafd85c1e47e3ec6afbbcb8d481574de247d71335d87e2598e52c4df474", include_str!("../../../profiles/json/yamal.json")),
+    ("kyrgyzstan", "52152c6e89d10243ba9702bfa9b0c8af16159c66c365f87b1a7b2feb1526be32", include_str!("../../../profiles/json/kyrgyzstan.json")),
+    ("omsk", "7c0c9b09bcc5e09897d52c3db85291a6b9f9b1ecf75803ac8e0e05597f1ba39c", include_str!("../../../profiles/json/omsk.json")),
+    ("yamal", "60271de0dd4b384065a7016131053237768e29a51b291346a099efda3cf5e774", include_str!("../../../profiles/json/yamal.json")),
     ("calendar-kg", "112324a673329621d69c6d9e850b686de3ebf0d2f04738772fe241b5ef15febb", include_str!("../../../profiles/json/calendar-kg.json")),
     ("calendar-ru", "63bfd8db8e59ece8c1ee97cd971f3ba689df054e2e4b4f0c2975a95df9771762", include_str!("../../../profiles/json/calendar-ru.json")),
 ];
