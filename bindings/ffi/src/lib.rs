@@ -25,7 +25,7 @@ use kamkor_core::registry::{
     AuditReport, ChildList, ChildView, DueItem, DueQuery, DuplicateCandidate, ExternalPrincipal, FamilyView,
     ManualMeasure, Match, MeasureChange, MeasureUpdate, NewChild, OpenCase, Registered, SearchQuery, TransitionRequest,
 };
-use kamkor_core::registry::{LinkInfo, NewLink};
+use kamkor_core::registry::{LinkInfo, NewLink, ReviewDecision};
 use kamkor_core::store::{MemoryStore, SledStore, Store};
 use kamkor_core::sync::{Enrolment, LinkSecret};
 use kamkor_core::{
@@ -490,6 +490,35 @@ impl KamkorRegistry {
     /// (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
     pub fn import_changes(&self, session: Arc<Session>, bundle: Vec<u8>) -> FfiResult<String> {
         to_json(&self.reg()?.import_changes(&session, &bundle).map_err(err)?)
+    }
+    /// On the centre: the changes to the records a device holds since `from` (the device's
+    /// [`downstream_position`](Self::downstream_position)), records newly in its scope and erasure
+    /// notices, as a signed bundle for that device's link.
+    pub fn export_downstream(&self, session: Arc<Session>, link_id: String, from: u64) -> FfiResult<Vec<u8>> {
+        self.reg()?.export_downstream(&session, &link_id, from).map_err(err)
+    }
+    /// On a device: the centre's log position this device has applied up to (send it with the
+    /// request for the next downstream bundle).
+    pub fn downstream_position(&self, secret: String) -> FfiResult<u64> {
+        let secret = LinkSecret::from_text(&secret).map_err(err)?;
+        self.reg()?.downstream_position(&secret).map_err(err)
+    }
+    /// On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
+    /// returns the `ImportReport` as JSON.
+    pub fn import_downstream(&self, session: Arc<Session>, secret: String, bundle: Vec<u8>) -> FfiResult<String> {
+        let secret = LinkSecret::from_text(&secret).map_err(err)?;
+        to_json(&self.reg()?.import_downstream(&session, &secret, &bundle).map_err(err)?)
+    }
+    /// The review queue as `[Review]` JSON: events no longer applicable, records invalid after a
+    /// merge, possible duplicates registered offline.
+    pub fn sync_reviews_json(&self, session: Arc<Session>) -> FfiResult<String> {
+        to_json(&self.reg()?.sync_reviews(&session).map_err(err)?)
+    }
+    /// Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
+    /// note; returns the `ImportReport` as JSON.
+    pub fn resolve_review(&self, session: Arc<Session>, id: String, apply: bool, note: String) -> FfiResult<String> {
+        let decision = if apply { ReviewDecision::Apply } else { ReviewDecision::Dismiss };
+        to_json(&self.reg()?.resolve_review(&session, &id, decision, &note).map_err(err)?)
     }
     /// The conflict queue as `[Conflict]` JSON (both values, their authors and times).
     pub fn sync_conflicts_json(&self, session: Arc<Session>) -> FfiResult<String> {

@@ -503,6 +503,30 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -836,6 +860,12 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func deniedAttempts(session: Session, since: String?) throws  -> [AuditEntry]
     
     /**
+     * On a device: the centre's log position this device has applied up to (send it with the
+     * request for the next downstream bundle).
+     */
+    func downstreamPosition(secret: String) throws  -> UInt64
+    
+    /**
      * Drops a measure with a reason; returns the `CaseView` JSON.
      */
     func dropMeasure(session: Session, id: String, measure: String, reason: String) throws  -> String
@@ -857,6 +887,13 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
      * secret (its text, [`generate_link_secret`]).
      */
     func exportChanges(session: Session, secret: String, from: UInt64, limit: UInt64?) throws  -> Data
+    
+    /**
+     * On the centre: the changes to the records a device holds since `from` (the device's
+     * [`downstream_position`](Self::downstream_position)), records newly in its scope and erasure
+     * notices, as a signed bundle for that device's link.
+     */
+    func exportDownstream(session: Session, linkId: String, from: UInt64) throws  -> Data
     
     /**
      * A device's initial download of its scope (a signed, sealed bundle).
@@ -898,6 +935,12 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
      * (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
      */
     func importChanges(session: Session, bundle: Data) throws  -> String
+    
+    /**
+     * On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
+     * returns the `ImportReport` as JSON.
+     */
+    func importDownstream(session: Session, secret: String, bundle: Data) throws  -> String
     
     /**
      * Links a child to a family, or unlinks it (`family` null).
@@ -1001,6 +1044,12 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func resolveConflict(session: Session, id: String, field: String, valueJson: String, provenance: Provenance, note: String?) throws  -> ChildView
     
     /**
+     * Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
+     * note; returns the `ImportReport` as JSON.
+     */
+    func resolveReview(session: Session, id: String, apply: Bool, note: String) throws  -> String
+    
+    /**
      * Revokes a link: its bundles are refused from then on.
      */
     func revokeLink(session: Session, id: String, reason: String) throws  -> LinkInfo
@@ -1034,6 +1083,12 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
      * This registry's public sync key (64 hex digits).
      */
     func syncPublicKey() throws  -> String
+    
+    /**
+     * The review queue as `[Review]` JSON: events no longer applicable, records invalid after a
+     * merge, possible duplicates registered offline.
+     */
+    func syncReviewsJson(session: Session) throws  -> String
     
     /**
      * Moves a case through the workflow; returns the `CaseView` JSON.
@@ -1291,6 +1346,20 @@ open func deniedAttempts(session: Session, since: String?)throws  -> [AuditEntry
 }
     
     /**
+     * On a device: the centre's log position this device has applied up to (send it with the
+     * request for the next downstream bundle).
+     */
+open func downstreamPosition(secret: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_downstream_position(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(secret),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Drops a measure with a reason; returns the `CaseView` JSON.
      */
 open func dropMeasure(session: Session, id: String, measure: String, reason: String)throws  -> String  {
@@ -1349,6 +1418,23 @@ open func exportChanges(session: Session, secret: String, from: UInt64, limit: U
         FfiConverterString.lower(secret),
         FfiConverterUInt64.lower(from),
         FfiConverterOptionUInt64.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * On the centre: the changes to the records a device holds since `from` (the device's
+     * [`downstream_position`](Self::downstream_position)), records newly in its scope and erasure
+     * notices, as a signed bundle for that device's link.
+     */
+open func exportDownstream(session: Session, linkId: String, from: UInt64)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_export_downstream(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(linkId),
+        FfiConverterUInt64.lower(from),uniffiCallStatus
     )
 })
 }
@@ -1458,6 +1544,22 @@ open func importChanges(session: Session, bundle: Data)throws  -> String  {
     uniffi_kamkor_ffi_fn_method_kamkorregistry_import_changes(
             self.uniffiCloneHandle(),
         FfiConverterTypeSession_lower(session),
+        FfiConverterData.lower(bundle),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
+     * returns the `ImportReport` as JSON.
+     */
+open func importDownstream(session: Session, secret: String, bundle: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_import_downstream(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(secret),
         FfiConverterData.lower(bundle),uniffiCallStatus
     )
 })
@@ -1751,6 +1853,23 @@ open func resolveConflict(session: Session, id: String, field: String, valueJson
 }
     
     /**
+     * Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
+     * note; returns the `ImportReport` as JSON.
+     */
+open func resolveReview(session: Session, id: String, apply: Bool, note: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_review(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),
+        FfiConverterString.lower(id),
+        FfiConverterBool.lower(apply),
+        FfiConverterString.lower(note),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Revokes a link: its bundles are refused from then on.
      */
 open func revokeLink(session: Session, id: String, reason: String)throws  -> LinkInfo  {
@@ -1844,6 +1963,20 @@ open func syncPublicKey()throws  -> String  {
         uniffiCallStatus in
     uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_public_key(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The review queue as `[Review]` JSON: events no longer applicable, records invalid after a
+     * merge, possible duplicates registered offline.
+     */
+open func syncReviewsJson(session: Session)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_reviews_json(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(session),uniffiCallStatus
     )
 })
 }
@@ -3331,6 +3464,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_denied_attempts() != 64903) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_downstream_position() != 54282) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_drop_measure() != 38428) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3341,6 +3477,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_changes() != 32921) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_downstream() != 57341) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_scope() != 34169) {
@@ -3365,6 +3504,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes() != 47478) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_downstream() != 15184) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_link_child() != 17359) {
@@ -3427,6 +3569,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_conflict() != 13506) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_review() != 63284) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_link() != 11502) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3446,6 +3591,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_public_key() != 23132) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_reviews_json() != 36983) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_transition() != 57312) {

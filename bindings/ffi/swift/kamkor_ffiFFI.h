@@ -344,6 +344,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_child_cases(uint64_t ptr, 
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_denied_attempts(uint64_t ptr, uint64_t session, RustBuffer since, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_DOWNSTREAM_POSITION
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_DOWNSTREAM_POSITION
+uint64_t uniffi_kamkor_ffi_fn_method_kamkorregistry_downstream_position(uint64_t ptr, RustBuffer secret, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_DROP_MEASURE
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_DROP_MEASURE
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_drop_measure(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer measure, RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -362,6 +367,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_enrol_link(uint64_t ptr, u
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_export_changes(uint64_t ptr, uint64_t session, RustBuffer secret, uint64_t from, RustBuffer limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_DOWNSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_DOWNSTREAM
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_export_downstream(uint64_t ptr, uint64_t session, RustBuffer link_id, uint64_t from, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_EXPORT_SCOPE
@@ -402,6 +412,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_history_json(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_import_changes(uint64_t ptr, uint64_t session, RustBuffer bundle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_DOWNSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_IMPORT_DOWNSTREAM
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_import_downstream(uint64_t ptr, uint64_t session, RustBuffer secret, RustBuffer bundle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_LINK_CHILD
@@ -504,6 +519,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_report_json(uint64_t ptr, 
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_conflict(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer field, RustBuffer value_json, RustBuffer provenance, RustBuffer note, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_review(uint64_t ptr, uint64_t session, RustBuffer id, int8_t apply, RustBuffer note, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_LINK
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_LINK
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_revoke_link(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -537,6 +557,11 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_conflicts_json(uint64
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
 RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_REVIEWS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_SYNC_REVIEWS_JSON
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_sync_reviews_json(uint64_t ptr, uint64_t session, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_TRANSITION
@@ -1639,6 +1664,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_denied_attempts(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_DOWNSTREAM_POSITION
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_DOWNSTREAM_POSITION
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_downstream_position(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_DROP_MEASURE
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_DROP_MEASURE
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_drop_measure(void
@@ -1660,6 +1691,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_enrol_link(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_CHANGES
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_changes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_DOWNSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_EXPORT_DOWNSTREAM
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_export_downstream(void
     
 );
 #endif
@@ -1708,6 +1745,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_history_json(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_CHANGES
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_DOWNSTREAM
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_IMPORT_DOWNSTREAM
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_downstream(void
     
 );
 #endif
@@ -1831,6 +1874,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_conflict(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_review(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_LINK
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_REVOKE_LINK
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_link(void
@@ -1870,6 +1919,12 @@ uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_conflicts_json(vo
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_PUBLIC_KEY
 uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_public_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_REVIEWS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_CHECKSUM_METHOD_KAMKORREGISTRY_SYNC_REVIEWS_JSON
+uint16_t uniffi_kamkor_ffi_checksum_method_kamkorregistry_sync_reviews_json(void
     
 );
 #endif

@@ -199,6 +199,28 @@ val API_CHECKS = listOf(
         val supervisor = centre.signIn(user("super", "territorial_reader", "41711000000000", "111"))
         expect(Json.parse(centre.reg.syncConflictsJson(supervisor)) == emptyList<Any?>(), "no conflict")
         expectError(ErrorCode.ACCESS_DENIED, "NO_PERMISSION") { centre.reg.syncConflictsJson(spec) }
+        // The girl registered offline without a PIN has the name and birth date of the child the
+        // centre holds: applied, and flagged for a supervisor as a possible duplicate of it.
+        val reviews = Json.parse(centre.reg.syncReviewsJson(supervisor)) as List<*>
+        val dup = reviews.single() as Map<*, *>
+        expect(dup["kind"] == "possible_duplicate" && dup["reason"] == "LIKELY_MATCH" &&
+            setOf(dup["subject"], dup["other"]) == setOf(child, offline), "a possible duplicate: $reviews")
+        centre.reg.resolveReview(supervisor, dup["id"] as String, false, "twins, checked by phone")
+        expect(Json.parse(centre.reg.syncReviewsJson(supervisor)) == emptyList<Any?>(), "dismissed with a note")
+        // Downstream: a change made at the centre reaches the device, once.
+        centre.clock.millis += 3_600_000L
+        centre.reg.updateChild(spec, child, """[{"field": "housing", "value": "house 12"}]""",
+            Provenance("specialist", "2026-11-23", null), null, null)
+        val link = (Json.parse(enrolment) as Map<*, *>)["link"] as String
+        val from = device.downstreamPosition(secret)
+        val down = centre.reg.exportDownstream(centre.admin, link, from)
+        val applied = Json.parse(device.importDownstream(ds, secret, down)) as Map<*, *>
+        expect(applied["applied"] as Long >= 1L, "applied on the device: $applied")
+        expect(device.getChild(ds, child).record.housing == "house 12", "the centre's change is on the device")
+        expect(device.downstreamPosition(secret) > from, "the device's position moved on")
+        val twice = Json.parse(device.importDownstream(ds, secret, down)) as Map<*, *>
+        expect(twice["applied"] == 0L, "idempotent on the device: $twice")
+        expectError(ErrorCode.VALIDATION, "BUNDLE_TRUNCATED") { device.importDownstream(ds, secret, down.copyOf(down.size - 10)) }
     },
 )
 
