@@ -30,9 +30,20 @@ def test_device_round_trip(reg: kamkor.Registry, admin: kamkor.Session, spec: ka
         dev.update_child(ds, r.id, [kamkor.FieldChange("housing", "rented")],
                          kamkor.Provenance("specialist", dt.date(2026, 11, 23)))
         bundle = dev.export_changes(ds, secret)
-    report = reg.import_changes(admin, bundle)
-    assert isinstance(report, dict)
-    assert reg.get_child(spec, r.id).record.housing == "rented"
+        report = reg.import_changes(admin, bundle)
+        assert isinstance(report, dict)
+        assert reg.get_child(spec, r.id).record.housing == "rented"
+        # The way back: a change at the centre reaches the device once.
+        clock.advance(dt.timedelta(hours=1))
+        reg.update_child(spec, r.id, [kamkor.FieldChange("housing", "own house")],
+                         kamkor.Provenance("specialist", dt.date(2026, 11, 23)))
+        start = dev.downstream_position(secret)
+        down = reg.export_downstream(admin, link_id, start)
+        applied = dev.import_downstream(ds, secret, down)
+        assert applied["applied"] >= 1, applied
+        assert dev.get_child(ds, r.id).record.housing == "own house"
+        assert dev.downstream_position(secret) > start
+        assert dev.import_downstream(ds, secret, down)["applied"] == 0
     reg.add_user(admin, new_user({"login": "super", "role": "territorial_reader", "territory": "41711000000000",
                                   "agency_inn": "111"}))
     assert reg.sync_conflicts(reg.login("super", PASSWORD)) == []

@@ -773,6 +773,18 @@ class Registry:
         """Imports a peer's bundle: field-level merge; conflicts are queued, never overwritten."""
         return dict(self._json("import_changes", session.token, bytes(bundle)))
 
+    def export_downstream(self, session: Session, link: str, start: int) -> bytes:
+        """On the centre: a device's downstream bundle from ``start`` (its ``downstream_position``)."""
+        return bytes(self._call("export_downstream", session.token, link, start))
+
+    def downstream_position(self, secret: str) -> int:
+        """On a device: the centre's log position this device has applied up to."""
+        return int(self._json("downstream_position", secret))
+
+    def import_downstream(self, session: Session, secret: str, bundle: bytes) -> Dict[str, Any]:
+        """On a device: applies the centre's downstream bundle (idempotent, all or nothing)."""
+        return dict(self._json("import_downstream", session.token, secret, bytes(bundle)))
+
     def sync_conflicts(self, session: Session) -> List[Dict[str, Any]]:
         """The queue of sync conflicts waiting for a person."""
         return list(self._json("sync_conflicts", session.token))
