@@ -1,5 +1,5 @@
-//! Sync simulation (issue 7): 50 devices work offline in random periods and make 6,000
-//! changes in all (10,000 in the bench) (registrations, field edits, some on the same records, and case work:
+//! Sync simulation (issue 7): 50 devices work offline in random periods and make 10,000
+//! changes in all (registrations, field edits, some on the same records, and case work:
 //! openings, transitions, partial and submitted assessments, accepted plans, measures done);
 //! their bundles reach the centre in random order, duplicated and cut. Whatever the order, the
 //! centre ends in the same state (a canonical digest of children, cases and both queues over
