@@ -89,7 +89,7 @@ fn device(fx: &Fixture, login: &str, seed: u64) -> Device {
     Device { reg, session, secret, clock }
 }
 
-fn upload(fx: &Fixture, d: &Device, from: u64) -> kamkor_core::registry::ImportReport {
+fn upload(fx: &Fixture, d: &Device, from: u64) -> kamkor_core::registry::SyncReport {
     let b = d.reg.export_changes(&d.session, &d.secret, from, None).expect("export");
     fx.reg.import_changes(&fx.admin, &b).expect("import")
 }

@@ -14,7 +14,7 @@
 //!   any JSON value); `report` `request_json` (`ReportRequest`);
 //! - results: `CaseView` (open, get, transition, assessment, visit, programme, plan edits),
 //!   `[CaseView]`, `PlanProposal`, `[HistoryEntry]` (child and case history), `Report`;
-//! - sync: link secrets as their text (`LinkSecret::to_text`), `Enrolment`, `ImportReport` and
+//! - sync: link secrets as their text (`LinkSecret::to_text`), `Enrolment`, `SyncReport` and
 //!   `[Conflict]` as JSON, a conflict's chosen value as JSON; bundles are bytes.
 //!
 //! Ids, territory codes and dates that a person may type are taken as strings and parsed
@@ -486,7 +486,7 @@ impl KamkorRegistry {
         let secret = LinkSecret::from_text(&secret).map_err(err)?;
         self.reg()?.export_changes(&session, &secret, from, limit).map_err(err)
     }
-    /// Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+    /// Applies a bundle of changes (idempotent); returns the `SyncReport` as JSON
     /// (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
     pub fn import_changes(&self, session: Arc<Session>, bundle: Vec<u8>) -> FfiResult<String> {
         to_json(&self.reg()?.import_changes(&session, &bundle).map_err(err)?)
@@ -504,7 +504,7 @@ impl KamkorRegistry {
         self.reg()?.downstream_position(&secret).map_err(err)
     }
     /// On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
-    /// returns the `ImportReport` as JSON.
+    /// returns the `SyncReport` as JSON.
     pub fn import_downstream(&self, session: Arc<Session>, secret: String, bundle: Vec<u8>) -> FfiResult<String> {
         let secret = LinkSecret::from_text(&secret).map_err(err)?;
         to_json(&self.reg()?.import_downstream(&session, &secret, &bundle).map_err(err)?)
@@ -515,7 +515,7 @@ impl KamkorRegistry {
         to_json(&self.reg()?.sync_reviews(&session).map_err(err)?)
     }
     /// Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
-    /// note; returns the `ImportReport` as JSON.
+    /// note; returns the `SyncReport` as JSON.
     pub fn resolve_review(&self, session: Arc<Session>, id: String, apply: bool, note: String) -> FfiResult<String> {
         let decision = if apply { ReviewDecision::Apply } else { ReviewDecision::Dismiss };
         to_json(&self.reg()?.resolve_review(&session, &id, decision, &note).map_err(err)?)

@@ -34,7 +34,7 @@ pub use print::Certificate;
 pub use reports::{ReportKind, ReportRequest};
 pub use retention::{RequestLogEntry, RetentionCandidate, RetentionPlan, RetentionReport};
 pub use sessions::{ExternalPrincipal, Session};
-pub use sync_ops::{Conflict, ImportReport, LinkInfo, LinkKind, NewLink, Proposal, Review, ReviewDecision, ReviewKind};
+pub use sync_ops::{Conflict, LinkInfo, LinkKind, NewLink, Proposal, Review, ReviewDecision, ReviewKind, SyncReport};
 
 use crate::access::{self, DenyReason, Principal, Target};
 use crate::audit::{self, AuditEntry, Outcome};

@@ -8,7 +8,7 @@
 //! "left the scope" are exact, not guessed from history.
 
 use super::{
-    ack_key, conflict_key, meta_key, ImportReport, LinkInfo, LinkKind, ScopeSubject, StoredLink, META_SCOPE, REVIEW_TAG,
+    ack_key, conflict_key, meta_key, LinkInfo, LinkKind, ScopeSubject, StoredLink, SyncReport, META_SCOPE, REVIEW_TAG,
 };
 use crate::audit::Outcome;
 use crate::crypto::Key;
@@ -127,12 +127,7 @@ impl Registry {
     /// notices destroy the device's copy, records newly in scope are installed, changes merged.
     /// Refused like an upstream bundle when cut, forged, of a newer format, or out of order
     /// (`SYNC_GAP`); applying it again changes nothing.
-    pub fn import_downstream(
-        &self,
-        session: &Session,
-        secret: &LinkSecret,
-        bytes: &[u8],
-    ) -> Result<ImportReport, Error> {
+    pub fn import_downstream(&self, session: &Session, secret: &LinkSecret, bytes: &[u8]) -> Result<SyncReport, Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Read, None, "sync.downstream_applied", None)?;
         let refuse = |e: Error| self.refuse_sync(Some(&actor), "sync.downstream_applied", Some(&secret.link), e);
@@ -159,7 +154,7 @@ impl Registry {
             ));
         }
         let mut report =
-            ImportReport { link: secret.link.clone(), acknowledged: ack.max(frame.header.to), ..Default::default() };
+            SyncReport { link: secret.link.clone(), acknowledged: ack.max(frame.header.to), ..Default::default() };
         // The centre, as this device sees it: its changes are within the worker's territory.
         let link = StoredLink {
             info: LinkInfo {

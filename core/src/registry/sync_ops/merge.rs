@@ -106,7 +106,7 @@ impl Registry {
         &self,
         link: &StoredLink,
         changes: Vec<WireChange>,
-        report: &mut super::ImportReport,
+        report: &mut super::SyncReport,
         replay: bool,
     ) -> Result<Merged, Error> {
         let user = match &link.info.user {
@@ -349,7 +349,7 @@ impl Registry {
 
     /// Writes the work set: states, indexes, due entries, statistics, merge states, conflict
     /// markers, re-validation and duplicate review entries.
-    fn finish(&self, mut m: Merge<'_>, report: &mut super::ImportReport) -> Result<Merged, Error> {
+    fn finish(&self, mut m: Merge<'_>, report: &mut super::SyncReport) -> Result<Merged, Error> {
         let ctx = self.context();
         let mut stats = Vec::new();
         let mut metas = Vec::new();
@@ -500,7 +500,7 @@ impl Registry {
         reviews: &mut Vec<(SubjectId, StoredReview)>,
         id: &SubjectId,
         check: Result<(), Error>,
-        report: &mut super::ImportReport,
+        report: &mut super::SyncReport,
     ) {
         match check {
             Ok(()) => {

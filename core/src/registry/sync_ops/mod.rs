@@ -128,7 +128,7 @@ struct StoredLink {
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
+pub struct SyncReport {
     /// The link.
     pub link: String,
     /// Changes applied now.
@@ -457,7 +457,7 @@ impl Registry {
     /// nothing applied, the attempt audited — when cut, forged, of a newer format, from an
     /// unknown or revoked link, out of order (`SYNC_GAP`: resend from the acknowledged
     /// position), or touching records outside the sender's scope. Applying it again changes nothing.
-    pub fn import_changes(&self, session: &Session, bytes: &[u8]) -> Result<ImportReport, Error> {
+    pub fn import_changes(&self, session: &Session, bytes: &[u8]) -> Result<SyncReport, Error> {
         let actor = self.actor(session)?;
         self.authorize(&actor, Action::Sync, None, "sync.import", None)?;
         let frame = match sync::frame(bytes) {
@@ -496,7 +496,7 @@ impl Registry {
             ));
         }
         let mut report =
-            ImportReport { link: link_id.clone(), acknowledged: ack.max(frame.header.to), ..Default::default() };
+            SyncReport { link: link_id.clone(), acknowledged: ack.max(frame.header.to), ..Default::default() };
         if frame.header.to <= ack && frame.header.to > frame.header.from {
             // Everything in it was acknowledged before: a resend, skipped whole.
             report.duplicates = changes.len() as u64;

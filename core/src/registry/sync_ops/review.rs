@@ -4,7 +4,7 @@
 //! Each entry is an index entry under the record it concerns (its anchor), sealed with that
 //! record's data key (erasing the record erases its entries).
 
-use super::{applied_key, ms, open_json, ImportReport, StoredLink, REVIEW_TAG};
+use super::{applied_key, ms, open_json, StoredLink, SyncReport, REVIEW_TAG};
 use crate::model::SubjectId;
 use crate::profile::Action;
 use crate::registry::{st, AuditDraft, Registry, Session};
@@ -220,7 +220,7 @@ impl Registry {
         id: &str,
         decision: ReviewDecision,
         note: &str,
-    ) -> Result<ImportReport, Error> {
+    ) -> Result<SyncReport, Error> {
         let actor = self.actor(session)?;
         let bytes = hex::decode(id.trim()).map_err(|_| Error::validation("REVIEW_NOT_FOUND", "id"))?;
         let k = [&[REVIEW_TAG][..], &bytes].concat();
@@ -252,7 +252,7 @@ impl Registry {
                 let mut b = Batch::new();
                 b.delete(Tree::Index, k);
                 self.commit(b, Vec::new(), vec![draft])?;
-                Ok(ImportReport { link: entry.review.link, ..Default::default() })
+                Ok(SyncReport { link: entry.review.link, ..Default::default() })
             }
             ReviewDecision::Apply => {
                 let Some(wire) = entry.wire.clone().filter(|_| entry.review.kind == ReviewKind::EventNotApplicable)
@@ -262,7 +262,7 @@ impl Registry {
                 let link: StoredLink = self
                     .load_link(&entry.review.link)?
                     .ok_or_else(|| Error::new(ErrorCode::NotFound, "LINK_UNKNOWN").arg("id", &entry.review.link))?;
-                let mut report = ImportReport { link: link.info.id.clone(), ..Default::default() };
+                let mut report = SyncReport { link: link.info.id.clone(), ..Default::default() };
                 let (mut batch, facts, metas, stats, marks) = self.merge(&link, vec![wire], &mut report, true)?;
                 if report.queued > 0 {
                     let why = report.review.first().map(|(_, r)| r.clone()).unwrap_or_default();
