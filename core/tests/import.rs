@@ -240,6 +240,20 @@ H3;41711000000000;ул. Садовая 2;0;2;child;Омурова;Айжан;;ж
 ";
 
 #[test]
+fn household_book_dry_run_lists_would_be_signals_without_child_ids_and_writes_nothing() {
+    let f = Fixture::new();
+    let s = f.session("spec", "specialist", BISHKEK, "111");
+    let o = ImportOptions { mode: Mode::Validate, file_name: "book.csv".into(), encoding: None };
+    let r = f.reg.import_household_book(&s, BOOK.as_bytes(), &o, &mut |_| {}).expect("dry run");
+    assert!(!r.written);
+    assert!(!r.signals.is_empty(), "the dry run lists the signals it would raise");
+    assert!(r.signals.iter().all(|x| x.child.is_none() && x.family.is_none()), "{:?}", r.signals);
+    let csv = r.signals_csv(kamkor_core::Lang::En).expect("csv");
+    assert!(!csv.contains("00000000000000000000000000000000"), "no made-up id: {csv}");
+    assert!(f.reg.signals(&s).expect("signals").is_empty(), "nothing raised");
+}
+
+#[test]
 fn household_book_imports_families_and_raises_signals_by_rule() {
     let f = Fixture::new();
     let s = f.session("spec", "specialist", BISHKEK, "111");
@@ -253,7 +267,7 @@ fn household_book_imports_families_and_raises_signals_by_rule() {
         .signals
         .iter()
         .map(|x| {
-            let c = f.reg.get_child(&s, &x.child).expect("child");
+            let c = f.reg.get_child(&s, &x.child.expect("a registered child")).expect("child");
             (c.record.given_name, x.rule.clone())
         })
         .collect();
@@ -300,7 +314,7 @@ fn opening_a_case_answers_the_signal() {
     let good: String = BOOK.lines().filter(|l| !l.starts_with("H3")).map(|l| format!("{l}\n")).collect();
     let r = f.reg.import_household_book(&s, good.as_bytes(), &o, &mut |_| {}).expect("import");
     assert!(r.written);
-    let child = r.signals.iter().find(|x| x.rule == "lost_a_parent").expect("signal").child;
+    let child = r.signals.iter().find(|x| x.rule == "lost_a_parent").expect("signal").child.expect("registered");
     let req = serde_json::from_value(serde_json::json!({
         "child": child, "opening": "signal", "ground": "household_screening",
         "document": {"kind": "signal_record", "number": "1", "date": "2026-11-20", "issuer": "АО"}
@@ -308,7 +322,7 @@ fn opening_a_case_answers_the_signal() {
     let view = f.reg.open_case(&s, req.expect("request"));
     assert!(view.is_ok(), "{view:?}");
     let left = f.reg.signals(&s).expect("signals");
-    assert!(left.iter().all(|x| x.child != child));
+    assert!(left.iter().all(|x| x.child != Some(child)));
     assert_eq!(left.len(), 7);
     // A reader of another territory sees none of them.
     let osh = f.session("osh", "specialist", OSH_CITY, "222");

@@ -140,13 +140,14 @@ def test_household_book_creates_families_children_and_signals(reg: kamkor.Regist
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert r.signals, "a realistic book flags some children"
     assert {s.rule for s in r.signals} == {s.rule for s in dry.signals}
+    assert all(s.child is None for s in dry.signals), "a dry run registers no child"
     listed = reg.signals(national)
     assert {s.territory for s in reg.signals(spec)} <= {s.territory for s in listed}
     assert all(s.territory.startswith("41711") for s in reg.signals(spec)), "signals keep to the reader's scope"
     assert {s.child for s in listed} == {s.child for s in r.signals}
     sig = listed[0]
     assert isinstance(sig, kamkor.Signal) and sig.label["en"] and sig.family is not None
-    assert reg.get_child(national, sig.child).family == sig.family
+    assert sig.child is not None and reg.get_child(national, sig.child).family == sig.family
     csv_text = r.signals_csv("ru")
     assert csv_text.splitlines()[0] == "line,child,family,territory,rule,label"
     again = reg.import_household_book(national, book.encode(), mode="all_or_nothing", file_name="book.csv")

@@ -150,7 +150,11 @@ pub fn signals(app: &App) -> CliResult {
     }
     let mut t = Table::new(&app.ui, &["col-child", "col-territory", "col-rule"]);
     for s in &list {
-        t.row(vec![s.child.to_string(), s.territory.to_string(), s.label.get(app.ui.lang).to_string()]);
+        t.row(vec![
+            s.child.map(|c| c.to_string()).unwrap_or_default(),
+            s.territory.to_string(),
+            s.label.get(app.ui.lang).to_string(),
+        ]);
     }
     if t.is_empty() {
         outln!("{}", app.ui.t("signals-none"));

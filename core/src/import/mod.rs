@@ -232,8 +232,8 @@ pub struct ReviewItem {
 /// A child flagged by a screening rule: ready for a specialist to open a case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
-    /// The child.
-    pub child: SubjectId,
+    /// The child; `None` in a dry run (validate mode), where no child is registered yet.
+    pub child: Option<SubjectId>,
     /// The household's family, when imported from a household book.
     pub family: Option<SubjectId>,
     /// The child's territory.
@@ -328,7 +328,7 @@ impl ImportReport {
         for s in &self.signals {
             w.write_record([
                 s.line.to_string(),
-                s.child.to_string(),
+                s.child.map(|c| c.to_string()).unwrap_or_default(),
                 s.family.map(|f| f.to_string()).unwrap_or_default(),
                 s.territory.to_string(),
                 s.rule.clone(),

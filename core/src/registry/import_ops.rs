@@ -223,7 +223,7 @@ impl Registry {
             for p in &pending {
                 for (line, c, _, rules) in &p.children {
                     for rule in rules {
-                        report.signals.push(self.signal(SubjectId([0; 16]), None, &c.record, rule, *line));
+                        report.signals.push(self.signal(None, None, &c.record, rule, *line));
                     }
                 }
             }
@@ -259,7 +259,7 @@ impl Registry {
             for rule in s.rules {
                 if let Some(r) = self.profile.screening.rules.iter().find(|r| r.id == rule) {
                     out.push(Signal {
-                        child: id,
+                        child: Some(id),
                         family: s.family,
                         territory: h.territory.clone(),
                         rule,
@@ -280,7 +280,7 @@ impl Registry {
         batch.delete(Tree::Index, signal_key(child));
     }
 
-    fn signal(&self, child: SubjectId, family: Option<SubjectId>, c: &Child, rule: &str, line: u64) -> Signal {
+    fn signal(&self, child: Option<SubjectId>, family: Option<SubjectId>, c: &Child, rule: &str, line: u64) -> Signal {
         let label =
             self.profile.screening.rules.iter().find(|r| r.id == rule).map(|r| r.label.clone()).unwrap_or_else(|| {
                 crate::profile::Label { ru: rule.to_string(), ky: rule.to_string(), en: rule.to_string() }
@@ -491,7 +491,7 @@ impl Registry {
             };
             batch.put(Tree::Index, signal_key(&r.id), sealed);
             for rule in &rules {
-                report.signals.push(self.signal(r.id, Some(family), &record, rule, line));
+                report.signals.push(self.signal(Some(r.id), Some(family), &record, rule, line));
             }
             audit.push(
                 AuditDraft::allowed(&actor.user.id, "signal.raise", Some(r.id.to_string()))

@@ -833,9 +833,11 @@ class ReviewItem(Record):
 
 @dataclasses.dataclass(frozen=True)
 class Signal(Record):
-    """A child flagged by a screening rule, ready for a specialist to open a case."""
+    """A child flagged by a screening rule, ready for a specialist to open a case.
 
-    child: str
+    ``child`` is None in a dry run (``mode="validate"``): no child is registered yet."""
+
+    child: Optional[str]
     territory: str
     rule: str
     label: Dict[str, str]
