@@ -76,12 +76,8 @@ from ._records import (
     format_datetime,
     parse_datetime,
 )
-from ._registry import (
-    IMPORT_MODES,
-    LANGS,
-    ManualClock,
-    Registry,
-    Session,
+from ._common import IMPORT_MODES, LANGS
+from ._functions import (
     builtin_profiles,
     household_book_columns,
     kyrgyzstan_profile,
@@ -95,6 +91,8 @@ from ._registry import (
     render_report_xlsx,
     synth_household_book,
 )
+from ._registry import Registry
+from ._session import ManualClock, Session
 from ._native import __version__
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The registry, sessions and the clock."""
+"""The registry: the facade's operations, each a method of `Registry`."""
 
 from __future__ import annotations
 
@@ -20,12 +20,10 @@ from typing import (
     Sequence,
     Tuple,
     Type,
-    TypeVar,
     Union,
 )
 
 from . import _native
-from ._errors import error_from_dict
 from ._records import (
     ArchiveRequest,
     Assessment,
@@ -58,7 +56,6 @@ from ._records import (
     OpenCase,
     PlanProposal,
     Provenance,
-    Record,
     Registered,
     ReportRequest,
     RequestLogEntry,
@@ -71,123 +68,26 @@ from ._records import (
     Undertaking,
     UserInfo,
     Visit,
-    dump,
-    format_datetime,
-    parse_datetime,
+)
+from ._common import (
+    Out,
+    PathLike,
+    R,
+    _aware,
+    _check_lang,
+    _js,
+    _key,
+    _raise,
+    _rec,
+    _import_options,
+    _source,
+    _write,
 )
 
-__all__ = ["Registry", "Session", "ManualClock", "LANGS", "open_archive", "render_document_pdf", "render_report_csv",
-           "render_report_xlsx", "kyrgyzstan_profile", "builtin_profiles", "link_secret_generate",
-           "link_secret_public_key", "link_secret_complete", "IMPORT_MODES", "household_book_columns",
-           "synth_household_book", "parse_mapping"]
+from ._functions import render_document_pdf
+from ._session import ManualClock, Session
 
-#: Import modes: a dry run, all or nothing, row by row.
-IMPORT_MODES = ("validate", "all_or_nothing", "row_by_row")
-
-#: The languages of messages.
-LANGS = ("ru", "ky", "en")
-
-R = TypeVar("R", bound=Record)
-T = TypeVar("T")
-PathLike = Union[str, "os.PathLike[str]"]
-Out = Union[PathLike, IO[bytes]]
-Arg = Union[Record, Mapping[str, Any]]
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
-    return lang
-
-
-def _aware(at: Union[_dt.datetime, str]) -> _dt.datetime:
-    if isinstance(at, str):
-        return parse_datetime(at)
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("an aware datetime is needed (e.g. datetime(..., tzinfo=timezone.utc))")
-    return at.astimezone(_dt.timezone.utc)
-
-
-def _raise(e: _native.NativeError, lang: str) -> Exception:
-    return error_from_dict(json.loads(str(e.args[0])), lang)
-
-
-class ManualClock:
-    """A clock the host sets and moves. Without one, a registry uses the system clock.
-
-    >>> clock = ManualClock("2026-11-23T09:00:00Z")
-    >>> clock.advance(hours=25)
-    """
-
-    def __init__(self, at: Union[_dt.datetime, str]) -> None:
-        self._native = _native.ManualClock(_aware(at))
-
-    def now(self) -> _dt.datetime:
-        """The current time (aware, UTC)."""
-        return self._native.now()
-
-    def set(self, at: Union[_dt.datetime, str]) -> None:
-        """Sets the clock."""
-        self._native.set(_aware(at))
-
-    def advance(
-        self,
-        delta: Optional[_dt.timedelta] = None,
-        *,
-        days: float = 0,
-        hours: float = 0,
-        minutes: float = 0,
-        seconds: float = 0,
-    ) -> None:
-        """Moves the clock by a timedelta and/or days, hours, minutes, seconds (negative moves back)."""
-        total = (delta or _dt.timedelta(0)) + _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        self._native.advance(total)
-
-    def __repr__(self) -> str:
-        return f"ManualClock({format_datetime(self.now())!r})"
-
-
-class Session:
-    """A signed-in user's session. Pass it to every call; its token is a secret (hidden in repr)."""
-
-    __slots__ = ("token",)
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __repr__(self) -> str:
-        return "Session(<token hidden>)"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Session) and other.token == self.token
-
-    def __hash__(self) -> int:
-        return hash(self.token)
-
-
-def _js(value: Any) -> str:
-    return json.dumps(dump(value), ensure_ascii=False)
-
-
-def _rec(cls: Type[R], value: Union[R, Mapping[str, Any]]) -> R:
-    """A record from a record or a mapping (validated by the record's fields)."""
-    if isinstance(value, cls):
-        return value
-    return cls.from_dict(typing.cast(Mapping[str, Any], value))
-
-
-def _write(out: Out, data: bytes) -> None:
-    if isinstance(out, (str, os.PathLike)):
-        with open(out, "wb") as f:
-            f.write(data)
-    else:
-        out.write(data)
-
-
-def _key(master_key: bytes) -> bytes:
-    if not isinstance(master_key, (bytes, bytearray, memoryview)):
-        raise TypeError("master_key must be 32 bytes")
-    return bytes(master_key)
+__all__ = ["Registry", "Session", "ManualClock"]
 
 
 def _native_clock(clock: Optional[ManualClock]) -> Optional[_native.ManualClock]:
@@ -881,95 +781,3 @@ class Registry:
         buf = io.BytesIO()
         summary = self.backup(session, buf)
         return summary, buf.getvalue()
-
-
-def _source(source: Union[bytes, PathLike, IO[bytes]], file_name: Optional[str]) -> Tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), file_name or ""
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
-            return f.read(), file_name or os.path.basename(os.fspath(source))
-    return source.read(), file_name or os.path.basename(str(getattr(source, "name", "")))
-
-
-def _import_options(mode: str, file_name: str, encoding: Optional[str]) -> str:
-    m = mode.replace("-", "_")
-    if m not in IMPORT_MODES:
-        raise ValueError(f"mode must be one of {IMPORT_MODES}, got {mode!r}")
-    options: Dict[str, Any] = {"mode": m, "file_name": file_name}
-    if encoding is not None:
-        options["encoding"] = {"utf8": "utf-8", "windows-1251": "cp1251"}.get(encoding.lower(), encoding.lower())
-    return json.dumps(options)
-
-
-def household_book_columns() -> List[str]:
-    """The columns of the Sanarip aimak household book export, in order."""
-    return list(_native.household_book_columns())
-
-
-def synth_household_book(households: int, *, seed: int = 1, today: Optional[_dt.date] = None) -> str:
-    """A synthetic household book (CSV text, ``;``-delimited; about 4.5 members per household)
-    over the built-in Kyrgyz territories, the same for the same seed: sample files, benchmarks."""
-    return _native.synth_household_book(seed, households, today or _dt.date(2026, 11, 23))
-
-
-def parse_mapping(toml_text: str) -> Dict[str, Any]:
-    """Checks an import mapping (TOML text) and returns it as a dict."""
-    return dict(json.loads(_native_call(_native.parse_mapping, toml_text)))
-
-
-def _native_call(fn: Callable[..., T], *args: Any) -> T:
-    try:
-        return fn(*args)
-    except _native.NativeError as e:
-        raise _raise(e, "en") from None
-
-
-def render_document_pdf(document: Mapping[str, Any]) -> bytes:
-    """A printable document (a card or certificate document) as PDF bytes."""
-    return bytes(_native_call(_native.render_document_pdf, _js(document)))
-
-
-def render_report_csv(report: Mapping[str, Any], lang: str = "en") -> str:
-    """A report as CSV text."""
-    return str(_native_call(_native.render_report_csv, _js(report), _check_lang(lang)))
-
-
-def render_report_xlsx(report: Mapping[str, Any], lang: str = "en") -> bytes:
-    """A report as an XLSX workbook."""
-    return bytes(_native_call(_native.render_report_xlsx, _js(report), _check_lang(lang)))
-
-
-def open_archive(package: Union[bytes, PathLike], master_key: bytes) -> Dict[str, Any]:
-    """Opens an archive package (from a retention run or an archive on request) with the master key."""
-    if isinstance(package, (bytes, bytearray, memoryview)):
-        data = bytes(package)
-    else:
-        with open(package, "rb") as f:
-            data = f.read()
-    return dict(json.loads(_native_call(_native.open_archive, data, _key(master_key))))
-
-
-def kyrgyzstan_profile() -> str:
-    """The built-in Kyrgyz profile (TOML text), e.g. to adapt it."""
-    return _native.kyrgyzstan_profile()
-
-
-def link_secret_generate() -> str:
-    """A new sync link secret (JSON text with a fresh signing key): keep it like the master key."""
-    return _native.link_secret_generate()
-
-
-def link_secret_public_key(secret: str) -> str:
-    """The public key (hex) of a link secret, for the receiving registry's administrator."""
-    return str(_native_call(_native.link_secret_public_key, secret))
-
-
-def link_secret_complete(secret: str, enrolment: Mapping[str, Any], origin: Optional[str] = None) -> str:
-    """Completes a link secret with the receiver's enrolment (from :meth:`Registry.enrol_link`)."""
-    return str(_native_call(_native.link_secret_complete, secret, _js(enrolment), origin))
-
-
-def builtin_profiles() -> Dict[str, str]:
-    """The built-in profiles by id (``kyrgyzstan``, ``omsk``, ``yamal``): their TOML text."""
-    return dict(_native.builtin_profiles())
