@@ -514,10 +514,15 @@ impl KamkorRegistry {
     pub fn sync_reviews_json(&self, session: Arc<Session>) -> FfiResult<String> {
         to_json(&self.reg()?.sync_reviews(&session).map_err(err)?)
     }
-    /// Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
+    /// Resolves a review entry: `Apply` (an event that has become valid) or `Dismiss`, with a
     /// note; returns the `SyncReport` as JSON.
-    pub fn resolve_review(&self, session: Arc<Session>, id: String, apply: bool, note: String) -> FfiResult<String> {
-        let decision = if apply { ReviewDecision::Apply } else { ReviewDecision::Dismiss };
+    pub fn resolve_review(
+        &self,
+        session: Arc<Session>,
+        id: String,
+        decision: ReviewDecision,
+        note: String,
+    ) -> FfiResult<String> {
         to_json(&self.reg()?.resolve_review(&session, &id, decision, &note).map_err(err)?)
     }
     /// The conflict queue as `[Conflict]` JSON (both values, their authors and times).

@@ -5839,6 +5839,81 @@ public func FfiConverterTypePlanKind_lower(_ value: PlanKind) -> RustBuffer {
 
 
 /**
+ * What the supervisor decides.
+ */
+
+public enum ReviewDecision: Equatable, Hashable {
+    
+    /**
+     * Apply the event now (only an event, and only if the domain rules allow it now).
+     */
+    case apply
+    /**
+     * Close the entry with a note (the records stay as they are).
+     */
+    case dismiss
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReviewDecision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReviewDecision: FfiConverterRustBuffer {
+    typealias SwiftType = ReviewDecision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReviewDecision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .apply
+        
+        case 2: return .dismiss
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReviewDecision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .apply:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .dismiss:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewDecision_lift(_ buf: RustBuffer) throws -> ReviewDecision {
+    return try FfiConverterTypeReviewDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewDecision_lower(_ value: ReviewDecision) -> RustBuffer {
+    return FfiConverterTypeReviewDecision.lower(value)
+}
+
+
+
+/**
  * How serious a circumstance is; ordered from `Low` to `Critical`.
  */
 

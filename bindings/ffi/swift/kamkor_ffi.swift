@@ -503,30 +503,6 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterBool : FfiConverter {
-    typealias FfiType = Int8
-    typealias SwiftType = Bool
-
-    public static func lift(_ value: Int8) throws -> Bool {
-        return value != 0
-    }
-
-    public static func lower(_ value: Bool) -> Int8 {
-        return value ? 1 : 0
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: Bool, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -931,14 +907,14 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func historyJson(session: Session, id: String) throws  -> String
     
     /**
-     * Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+     * Applies a bundle of changes (idempotent); returns the `SyncReport` as JSON
      * (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
      */
     func importChanges(session: Session, bundle: Data) throws  -> String
     
     /**
      * On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
-     * returns the `ImportReport` as JSON.
+     * returns the `SyncReport` as JSON.
      */
     func importDownstream(session: Session, secret: String, bundle: Data) throws  -> String
     
@@ -1044,10 +1020,10 @@ public protocol KamkorRegistryProtocol: AnyObject, Sendable {
     func resolveConflict(session: Session, id: String, field: String, valueJson: String, provenance: Provenance, note: String?) throws  -> ChildView
     
     /**
-     * Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
-     * note; returns the `ImportReport` as JSON.
+     * Resolves a review entry: `Apply` (an event that has become valid) or `Dismiss`, with a
+     * note; returns the `SyncReport` as JSON.
      */
-    func resolveReview(session: Session, id: String, apply: Bool, note: String) throws  -> String
+    func resolveReview(session: Session, id: String, decision: ReviewDecision, note: String) throws  -> String
     
     /**
      * Revokes a link: its bundles are refused from then on.
@@ -1535,7 +1511,7 @@ open func historyJson(session: Session, id: String)throws  -> String  {
 }
     
     /**
-     * Applies a bundle of changes (idempotent); returns the `ImportReport` as JSON
+     * Applies a bundle of changes (idempotent); returns the `SyncReport` as JSON
      * (`{link, applied, duplicates, erased, conflicts: [[subject, field]…], acknowledged}`).
      */
 open func importChanges(session: Session, bundle: Data)throws  -> String  {
@@ -1551,7 +1527,7 @@ open func importChanges(session: Session, bundle: Data)throws  -> String  {
     
     /**
      * On a device: applies a downstream bundle from the centre (idempotent, all or nothing);
-     * returns the `ImportReport` as JSON.
+     * returns the `SyncReport` as JSON.
      */
 open func importDownstream(session: Session, secret: String, bundle: Data)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
@@ -1853,17 +1829,17 @@ open func resolveConflict(session: Session, id: String, field: String, valueJson
 }
     
     /**
-     * Resolves a review entry: `apply` (an event that has become valid) or `dismiss`, with a
-     * note; returns the `ImportReport` as JSON.
+     * Resolves a review entry: `Apply` (an event that has become valid) or `Dismiss`, with a
+     * note; returns the `SyncReport` as JSON.
      */
-open func resolveReview(session: Session, id: String, apply: Bool, note: String)throws  -> String  {
+open func resolveReview(session: Session, id: String, decision: ReviewDecision, note: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeKamkorError__as_error_lift) {
         uniffiCallStatus in
     uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_review(
             self.uniffiCloneHandle(),
         FfiConverterTypeSession_lower(session),
         FfiConverterString.lower(id),
-        FfiConverterBool.lower(apply),
+        FfiConverterTypeReviewDecision_lower(decision),
         FfiConverterString.lower(note),uniffiCallStatus
     )
 })
@@ -3503,10 +3479,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_history_json() != 242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes() != 47478) {
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_changes() != 37771) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_downstream() != 15184) {
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_import_downstream() != 12877) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_link_child() != 17359) {
@@ -3569,7 +3545,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_conflict() != 13506) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_review() != 63284) {
+    if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_resolve_review() != 41262) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_kamkor_ffi_checksum_method_kamkorregistry_revoke_link() != 11502) {

@@ -521,7 +521,7 @@ RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_conflict(uint64_t 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
 #define UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_RESOLVE_REVIEW
-RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_review(uint64_t ptr, uint64_t session, RustBuffer id, int8_t apply, RustBuffer note, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_kamkor_ffi_fn_method_kamkorregistry_resolve_review(uint64_t ptr, uint64_t session, RustBuffer id, RustBuffer decision, RustBuffer note, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_KAMKOR_FFI_FN_METHOD_KAMKORREGISTRY_REVOKE_LINK

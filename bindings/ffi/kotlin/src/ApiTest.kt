@@ -205,7 +205,7 @@ val API_CHECKS = listOf(
         val dup = reviews.single() as Map<*, *>
         expect(dup["kind"] == "possible_duplicate" && dup["reason"] == "LIKELY_MATCH" &&
             setOf(dup["subject"], dup["other"]) == setOf(child, offline), "a possible duplicate: $reviews")
-        centre.reg.resolveReview(supervisor, dup["id"] as String, false, "twins, checked by phone")
+        centre.reg.resolveReview(supervisor, dup["id"] as String, ReviewDecision.DISMISS, "twins, checked by phone")
         expect(Json.parse(centre.reg.syncReviewsJson(supervisor)) == emptyList<Any?>(), "dismissed with a note")
         // Downstream: a change made at the centre reaches the device, once.
         centre.clock.millis += 3_600_000L

@@ -72,6 +72,7 @@ pub struct Review {
 
 /// What the supervisor decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
     /// Apply the event now (only an event, and only if the domain rules allow it now).
